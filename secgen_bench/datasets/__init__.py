@@ -1,0 +1,1 @@
+"""Built-in datasets plugins (registered in secgen_bench.builtins, loaded lazily)."""

@@ -1,0 +1,1 @@
+"""Built-in generators plugins (registered in secgen_bench.builtins, loaded lazily)."""

@@ -1,0 +1,1 @@
+"""Built-in metrics plugins (registered in secgen_bench.builtins, loaded lazily)."""

@@ -1,0 +1,55 @@
+"""The metric contract: a named number with a direction, needed inputs and a version.
+
+``compute(real, synthetic, schema, *, holdout=None, seed=0)`` returns a float
+or a :class:`MetricResult` (value + breakdown). ``real`` is the training data
+the generator saw, ``holdout`` real data it never saw. Metrics are
+deterministic given the seed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from secgen_bench.schema import FlowSchema
+
+
+class Direction(str, Enum):
+    HIGHER = "higher"    # larger is better
+    LOWER = "lower"      # smaller is better
+    CLOSEST = "closest"  # closest to the Reference row's value is best
+
+
+@dataclass
+class MetricResult:
+    value: float
+    breakdown: dict[str, Any] = field(default_factory=dict)
+
+
+class Metric:
+    """Base class: set the class attributes, implement ``compute``."""
+
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "0.1"
+    description: ClassVar[str] = ""
+    direction: ClassVar[Direction] = Direction.LOWER
+    bounds: ClassVar[tuple[float, float]] = (0.0, float("inf"))
+    requires: ClassVar[tuple[str, ...]] = ()          # packages, checked without importing
+    extra: ClassVar[str | None] = None
+    inputs: ClassVar[frozenset[str]] = frozenset({"real", "synthetic"})  # add "holdout" when needed
+    track: ClassVar[str] = "flows"
+    # "subsample": scored on each of the protocol's n-row subsamples (the paper's protocol);
+    # "full": scored once on the whole tables (temporal metrics need contiguous series).
+    protocol: ClassVar[str] = "subsample"
+
+    def compute(self, real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, *,
+                holdout: pd.DataFrame | None = None, seed: int = 0) -> float | MetricResult:
+        raise NotImplementedError
+
+    def __call__(self, real, synthetic, schema, *, holdout=None, seed: int = 0) -> MetricResult:
+        if "holdout" in self.inputs and holdout is None:
+            raise ValueError(f"metric {self.name!r} needs a holdout (real held-out) table")
+        out = self.compute(real, synthetic, schema, holdout=holdout, seed=seed)
+        return out if isinstance(out, MetricResult) else MetricResult(float(out))

@@ -1,0 +1,1 @@
+"""Job planning, isolated execution, caching and the result store."""
