@@ -30,9 +30,9 @@ METRICS = {
 }
 
 DATASETS = {
-    "simnet": "secgen_bench.datasets._planned:SimNet",
-    "cidds001": "secgen_bench.datasets._planned:CIDDS001",
-    "cidds001-bi": "secgen_bench.datasets._planned:CIDDS001Bi",
+    "simnet": "secgen_bench.datasets.simnet:SimNet",
+    "cidds001": "secgen_bench.datasets.cidds:CIDDS001",
+    "cidds001-bi": "secgen_bench.datasets.cidds:CIDDS001Bi",
     "ugr16": "secgen_bench.datasets._planned:UGR16",
     "ctu": "secgen_bench.datasets._planned:CTU",
     "zeek": "secgen_bench.datasets._planned:Zeek",

@@ -127,6 +127,20 @@ class Registry:
         """The plugin class (imports it now); PluginUnavailable if it cannot load."""
         return self.entry(name).load(self.kind)
 
+    def peek(self, name: str) -> Any:
+        """The plugin object even when unavailable (for its declared attributes), or None if it cannot import."""
+        e = self.entry(name)
+        if e.obj is not None:
+            return e.obj
+        module_name, _, attr = e.target.partition(":")
+        try:
+            obj = importlib.import_module(module_name)
+            for part in attr.split(".") if attr else []:
+                obj = getattr(obj, part)
+            return obj
+        except Exception:
+            return None
+
     def target(self, name: str) -> str:
         return self.entry(name).target
 

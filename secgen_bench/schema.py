@@ -187,7 +187,10 @@ class FlowSchema:
 
 def _first_bad(values: pd.Series, bad: np.ndarray) -> str:
     idx = int(np.flatnonzero(bad)[0])
-    return f"{values.iloc[idx]!r} (row {idx})"
+    value = values.iloc[idx]
+    if isinstance(value, np.generic):
+        value = value.item()
+    return f"{value!r} (row {idx})"
 
 
 def _coerce(values: pd.Series, col: Column, source: str, ranges: bool = True) -> pd.Series:

@@ -1,0 +1,168 @@
+"""Run one function in its own spawned process, with a timeout, a memory limit and peak-RSS tracking.
+
+Threads cannot be killed and tracemalloc misses torch's allocations, so each
+job gets a fresh process (no inherited torch threads or CUDA context). The parent polls the whole process tree's resident memory (psutil)
+to record its peak and to enforce the memory limit, and kills the tree on
+timeout. The child is a plain ``python -c`` process in its own session (not
+multiprocessing), so it never re-runs the caller's ``__main__``. The child reports the phase it is in through a small file, so a
+timeout or crash is attributed to fit, sample or evaluate.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from secgen_bench.runner.store import read_pickle, write_pickle
+
+
+@dataclass
+class Outcome:
+    status: str                      # "ok", "error" or "timeout"
+    phase: str                       # last phase the child entered
+    result: Any = None               # the function's return value when ok
+    error: str | None = None         # one line
+    traceback: str | None = None
+    wall_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+class PhaseReporter:
+    """Child side: write the current phase to a file the parent reads after a kill."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+
+    def __call__(self, phase: str) -> None:
+        if self.path is not None:
+            self.path.write_text(phase)
+
+
+def child_main(workdir: str) -> None:
+    """Entry of the job process: read the call from ``workdir``, run it, write the outcome there."""
+    from secgen_bench.runner.job import import_target
+
+    wd = Path(workdir)
+    call = read_pickle(wd / ".call.pkl")
+    reporter = PhaseReporter(wd / ".phase")
+    try:
+        result = import_target(call["target"])(*call["args"], reporter)
+        payload = {"ok": True, "result": result}
+    except BaseException as exc:  # report everything, including MemoryError and SystemExit
+        msg = str(exc).strip().splitlines()
+        payload = {"ok": False, "error": f"{type(exc).__name__}: {msg[0] if msg else ''}".rstrip(": "),
+                   "traceback": traceback.format_exc()}
+    payload["ru_maxrss_mb"] = _ru_maxrss_mb()
+    write_pickle(wd / ".outcome.pkl", payload)
+
+
+def _ru_maxrss_mb() -> float:
+    try:
+        import resource
+
+        self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        return max(self_kb, kids_kb) / 1024.0
+    except Exception:  # not on every platform
+        return 0.0
+
+
+def _tree_rss_mb(proc: psutil.Process) -> float:
+    total = 0
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+def _kill_tree(pid: int) -> None:
+    try:
+        root = psutil.Process(pid)
+        procs = root.children(recursive=True) + [root]
+    except psutil.Error:
+        return
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=5)
+
+
+def run_isolated(target: str, args: tuple, workdir: Path, *, timeout: float | None = None,
+                 memory_limit_mb: float | None = None, poll_s: float = 0.05) -> Outcome:
+    """Call ``target(*args, phase_reporter)`` in a fresh Python process and supervise it.
+
+    ``target`` is a ``"module:function"`` string: the child imports it, so
+    plugins must live in importable modules (a class typed into a notebook
+    cannot be isolated; put it in a .py file). The child inherits this
+    process's ``sys.path``.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    out_path = workdir / ".outcome.pkl"
+    phase_path = workdir / ".phase"
+    call_path = workdir / ".call.pkl"
+    for p in (out_path, phase_path, call_path):
+        if p.exists():
+            p.unlink()
+    write_pickle(call_path, {"target": target, "args": args})
+    phase_path.write_text("start")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")]).strip(os.pathsep)
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from secgen_bench.runner.isolation import child_main; "
+                             "child_main(sys.argv[1])", str(workdir)], env=env, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0.0
+    status, error = None, None
+    while True:
+        try:
+            proc.wait(poll_s)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        peak = max(peak, _tree_rss_mb(ps))
+        elapsed = time.monotonic() - t0
+        if timeout is not None and elapsed > timeout:
+            status, error = "timeout", f"timed out after {timeout:g} s"
+            break
+        if memory_limit_mb is not None and peak > memory_limit_mb:
+            status, error = "error", f"memory limit exceeded: {peak:.0f} MB > {memory_limit_mb:g} MB"
+            break
+    if status is not None:
+        _kill_tree(proc.pid)
+        proc.wait(5)
+    wall = time.monotonic() - t0
+    phase = phase_path.read_text().strip() if phase_path.exists() else "start"
+    outcome = Outcome(status or "error", phase, wall_s=wall, peak_rss_mb=peak, error=error)
+    if status is None:
+        if out_path.exists():
+            payload = read_pickle(out_path)
+            outcome.peak_rss_mb = max(peak, payload.get("ru_maxrss_mb", 0.0))
+            if payload["ok"]:
+                outcome.status, outcome.result = "ok", payload["result"]
+            else:
+                outcome.error, outcome.traceback = payload["error"], payload["traceback"]
+        else:
+            code = proc.returncode
+            how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
+            outcome.error = f"process died ({how}) without a result"
+    for p in (out_path, phase_path, call_path):
+        if p.exists():
+            p.unlink()
+    return outcome

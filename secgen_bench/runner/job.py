@@ -1,0 +1,103 @@
+"""The body of one job, run inside its own process: fit, sample, check, save, evaluate.
+
+It imports the generator and metrics by their ``module:attr`` targets, so the
+child needs no registry state. It returns plain data; the driver writes the
+records (a lost worker loses no finished result).
+"""
+from __future__ import annotations
+
+import importlib
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from secgen_bench.runner.store import read_json, read_pickle, write_csv
+
+
+def import_target(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def load_prepared(data_dir: Path):
+    from secgen_bench.schema import FlowSchema
+
+    train = read_pickle(data_dir / "train.pkl")
+    holdout = read_pickle(data_dir / "holdout.pkl")
+    schema = FlowSchema.from_dict(read_json(data_dir / "schema.json"))
+    return train, holdout, schema
+
+
+def read_synthetic(path: Path, schema, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Re-read a stored sample with the training dtypes (CSV loses them)."""
+    table = pd.read_csv(path, dtype={c: str for c, t in dtypes.items() if t == "object"},
+                        keep_default_na=False, na_values=[""])
+    return schema.validate(table, source=str(path), ranges=False)
+
+
+def execute_job(spec: dict, report: Callable[[str], None]) -> dict:
+    """Run one job described by ``spec`` (see executor.job_spec); return timings and metric outcomes."""
+    from secgen_bench.evaluation import evaluate
+    from secgen_bench.generators.base import check_sample
+
+    seed = int(spec["seed"])
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    report("load")
+    train, holdout, schema = load_prepared(Path(spec["data_dir"]))
+    job_dir = Path(spec["job_dir"])
+    synthetic_path = job_dir / "synthetic.csv"
+    dtypes = {c: str(t) for c, t in train.dtypes.items()}
+    out: dict[str, Any] = {"fit_s": None, "sample_s": None, "peak_cuda_mb": None, "reused_synthetic": False}
+
+    synthetic = None
+    if spec["reference"]:
+        synthetic = holdout
+    elif spec.get("reuse_synthetic") and synthetic_path.exists():
+        try:
+            synthetic = read_synthetic(synthetic_path, schema, dtypes)
+            out["reused_synthetic"] = True
+        except Exception as exc:  # an unreadable cached sample is regenerated, not trusted
+            out["cache_error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    if synthetic is None:
+        cls = import_target(spec["generator_target"])
+        report("configure")
+        gen = cls(profile=spec["profile"], device=spec.get("device", "cpu"), **spec.get("overrides", {}))
+        report("fit")
+        t0 = time.perf_counter()
+        gen.fit(train, schema, seed=seed)
+        out["fit_s"] = time.perf_counter() - t0
+        report("sample")
+        t0 = time.perf_counter()
+        synthetic = gen.sample(int(spec["n_synthetic"]), seed=seed)
+        out["sample_s"] = time.perf_counter() - t0
+        report("check")
+        synthetic = check_sample(synthetic, int(spec["n_synthetic"]), list(train.columns), dtypes, schema,
+                                 who=spec["generator"], unit=getattr(cls, "unit", "rows"))
+        out["peak_cuda_mb"] = _cuda_peak_mb()
+        write_csv(synthetic_path, synthetic)
+
+    report("evaluate")
+    metrics = [import_target(m["target"])() for m in spec["metrics"]]
+    t0 = time.perf_counter()
+    outcomes = evaluate(train, synthetic, schema, metrics, holdout=holdout, repeats=int(spec["repeats"]),
+                        sample_size=spec["sample_size"], seed=seed, synthetic_is_holdout=spec["reference"])
+    out["evaluate_s"] = time.perf_counter() - t0
+    out["metrics"] = {name: o.to_dict() for name, o in outcomes.items()}
+    return out
+
+
+def _cuda_peak_mb() -> float | None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    return torch.cuda.max_memory_allocated() / 2**20

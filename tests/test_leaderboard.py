@@ -1,0 +1,62 @@
+import pandas as pd
+import pytest
+
+from secgen_bench.leaderboard import board_from_frame, to_csv, to_markdown
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["dataset", "generator", "seed", "metric", "direction", "value", "status", "error"])
+
+
+def rec(gen, metric, direction, value, seed=0, status="ok", error=None):
+    return ("d", gen, seed, metric, direction, value, status, error)
+
+
+def test_min_rank_ties_and_directions():
+    b = board_from_frame("d", frame([
+        rec("a", "cov", "higher", 0.9), rec("b", "cov", "higher", 0.9), rec("c", "cov", "higher", 0.5),
+        rec("a", "jsd", "lower", 0.3), rec("b", "jsd", "lower", 0.1), rec("c", "jsd", "lower", 0.2),
+    ]))
+    assert [b.rows[g]["cov"].rank for g in "abc"] == [1, 1, 3]
+    assert [b.rows[g]["jsd"].rank for g in "abc"] == [3, 1, 2]
+    assert b.avg_rank == {"a": 2.0, "b": 1.0, "c": 2.5}
+    assert b.order == ["b", "a", "c"]
+
+
+def test_closest_metric_ranks_by_distance_to_reference_which_is_not_ranked():
+    b = board_from_frame("d", frame([
+        rec("reference", "md", "closest", 6.7),
+        rec("a", "md", "closest", 7.0), rec("b", "md", "closest", 5.0), rec("c", "md", "closest", 6.5),
+    ]))
+    assert [b.rows[g]["md"].rank for g in "abc"] == [2, 3, 1]
+    assert b.rows["reference"]["md"].rank is None
+    assert b.order[0] == "reference" and b.avg_rank["reference"] is None
+
+
+def test_closest_metric_without_reference_is_not_ranked():
+    b = board_from_frame("d", frame([rec("a", "md", "closest", 7.0), rec("a", "jsd", "lower", 0.1),
+                                      rec("b", "md", "closest", 5.0), rec("b", "jsd", "lower", 0.2)]))
+    assert b.rows["a"]["md"].rank is None
+    assert b.avg_rank == {"a": 1.0, "b": 2.0}
+
+
+def test_mean_and_std_over_seeds():
+    b = board_from_frame("d", frame([rec("a", "jsd", "lower", v, seed=i) for i, v in enumerate([0.1, 0.2, 0.3])]))
+    c = b.rows["a"]["jsd"]
+    assert c.mean == pytest.approx(0.2) and c.std == pytest.approx(0.1) and c.n_ok == 3
+    assert c.text() == "0.200 ± 0.100"
+
+
+def test_failed_jobs_show_status_and_take_worst_rank():
+    b = board_from_frame("d", frame([
+        rec("a", "jsd", "lower", 0.3), rec("b", "jsd", "lower", 0.1),
+        rec("c", "jsd", "lower", None, status="timeout", error="job timeout in fit"),
+        rec("e", "jsd", "lower", None, status="error", error="boom"),
+        rec("p", "jsd", "lower", 0.2, seed=0), rec("p", "jsd", "lower", None, seed=1, status="error"),
+    ]))
+    assert b.rows["c"]["jsd"].text() == "TIMEOUT" and b.rows["e"]["jsd"].text() == "ERROR"
+    assert b.rows["c"]["jsd"].rank == b.rows["e"]["jsd"].rank == 4
+    assert b.rows["p"]["jsd"].text() == "0.200 (1/2)" and b.rows["p"]["jsd"].rank == 2
+    md = to_markdown([b])
+    assert "TIMEOUT" in md and "ERROR" in md and "nan" not in md.lower()
+    assert "nan" not in to_csv([b]).split("\n")[0]
