@@ -7,6 +7,7 @@ the traceback instead.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from datetime import datetime
@@ -310,6 +311,23 @@ def cmd_evaluate(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_compare(args) -> int:
+    from secgen_bench import compare
+
+    tolerances = compare.parse_tolerances(args.tolerance)
+    changes = compare.compare(compare.load_boards(args.baseline), compare.load_boards(args.current), tolerances)
+    regressions = [c for c in changes if c.regression]
+    if args.format == "markdown":
+        print(compare.to_markdown(changes, only_changes=args.only_changes), end="")
+    else:
+        for c in changes:
+            if c.verdict != "same" or not args.only_changes:
+                print(c.describe())
+    for c in regressions:
+        print(f"REGRESSION: {c.describe()}", file=sys.stderr)
+    return 1 if regressions else 0
+
+
 def cmd_inspect(args) -> int:
     from secgen_bench import registry
 
@@ -387,11 +405,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_evaluate)
 
+    s = sub.add_parser("compare", help="fail (exit 1) when a metric got worse than a baseline")
+    s.add_argument("baseline", help="run directory or leaderboard JSON")
+    s.add_argument("current", help="run directory or leaderboard JSON")
+    s.add_argument("--tolerance", help="absolute tolerances per metric, e.g. jsd=0.02,cmd=0.01 "
+                                         "(default: 3x the cell's seed/repetition spread)")
+    s.add_argument("--format", default="text", choices=["text", "markdown"])
+    s.add_argument("--only-changes", action="store_true", help="hide unchanged cells")
+    s.set_defaults(func=cmd_compare)
+
     s = sub.add_parser("inspect", help="describe a saved model (e.g. FlowChronicle's patterns)")
     s.add_argument("generator")
     s.add_argument("model")
     s.set_defaults(func=cmd_inspect)
+
+    for target in COMMAND_MODULES:  # verbs that live beside the library code they call
+        module = importlib.import_module(target)
+        module.add_command(sub)
     return p
+
+
+# Modules that add a verb: each has ``add_command(subparsers)`` and imports its heavy parts lazily.
+COMMAND_MODULES: list[str] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,9 @@
-"""Which exceptions mean "the user's input is wrong" (one line, exit 2) rather than a bug."""
+"""Which exceptions mean "the user's input is wrong" (one line, exit 2) rather than a bug.
+
+Library code signals bad input with ValueError subclasses (SchemaError, ConfigError, RegistryError,
+...) or file errors, always with a message naming the file, column, option or value; anything else
+is treated as an internal error (exit 1).
+"""
 from __future__ import annotations
 
 
@@ -8,7 +13,7 @@ def is_user_error(exc: BaseException) -> bool:
     from secgen_bench.schema import SchemaError
 
     user = (SchemaError, ConfigError, RegistryError, PluginUnavailable, FileNotFoundError, IsADirectoryError,
-            PermissionError, UnicodeDecodeError)
+            PermissionError, UnicodeDecodeError, ValueError)
     if isinstance(exc, user):
         return True
     try:

@@ -6,7 +6,7 @@ Ranking rules (the paper's Table 2, made explicit):
   ``closest`` by the distance to the Reference row's mean;
 - a generator whose every seed failed on a metric shows ERROR or TIMEOUT there, never a blank,
   and takes the worst rank (one below the last generator that has a value), since a benchmark
-  must not reward failing;
+  must not reward failing; a metric on which no generator has a value is not ranked;
 - a ``closest`` metric without a Reference value cannot be ranked: its ranks stay empty and it is
   left out of the average rank (the cell still shows the value);
 - the average rank is the mean over the ranked metrics; rows are sorted by it.
@@ -34,6 +34,7 @@ class Cell:
     status: str              # "ok", "partial", "error", "timeout"
     rank: float | None = None
     error: str | None = None
+    rep_std: float | None = None   # spread over the protocol's repetitions (mean over seeds)
 
     def text(self, digits: int = 3) -> str:
         if self.mean is None:
@@ -73,9 +74,10 @@ def records_frame(store: RunStore) -> pd.DataFrame:
         rows.append({
             "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
             "metric": rec["metric"], "direction": rec["direction"], "value": rec.get("value"),
-            "status": rec.get("status"), "error": rec.get("error"),
+            "status": rec.get("status"), "error": rec.get("error"), "std": rec.get("std"),
         })
-    return pd.DataFrame(rows, columns=["dataset", "generator", "seed", "metric", "direction", "value", "status", "error"])
+    return pd.DataFrame(rows, columns=["dataset", "generator", "seed", "metric", "direction", "value", "status", "error",
+                                       "std"])
 
 
 def build(run_dir: str | Path) -> list[Board]:
@@ -116,6 +118,8 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
         if len(vals):
             status = "ok" if len(vals) == n_total else "partial"
             cell = Cell(float(vals.mean()), float(vals.std(ddof=1)) if len(vals) > 1 else 0.0, len(vals), n_total, status)
+            if "std" in ok and ok["std"].notna().any():
+                cell.rep_std = float(ok["std"].astype(float).mean())
         else:
             failed = sub["status"].fillna("error")
             status = "timeout" if (failed == "timeout").any() else "error"
@@ -148,6 +152,8 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
             for g in gens:
                 if rows[g][m].mean is not None:
                     keyed[g] = sign * rows[g][m].mean
+        if not keyed:  # nobody has a value: nothing to rank
+            continue
         ranked_metrics.append(m)
         ranks = pd.Series(keyed, dtype=float).rank(method="min") if keyed else pd.Series(dtype=float)
         worst = float(len(keyed) + 1)
@@ -213,7 +219,9 @@ def render_rich(boards: list[Board], console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    import sys
+
+    console = console or Console(width=None if sys.stdout.isatty() else 220)
     for b in boards:
         table = Table(title=f"secgen-bench leaderboard: {b.dataset}", show_lines=False)
         for i, h in enumerate(_header(b)):

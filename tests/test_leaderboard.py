@@ -60,3 +60,11 @@ def test_failed_jobs_show_status_and_take_worst_rank():
     md = to_markdown([b])
     assert "TIMEOUT" in md and "ERROR" in md and "nan" not in md.lower()
     assert "nan" not in to_csv([b]).split("\n")[0]
+
+
+def test_metric_nobody_could_compute_is_not_ranked():
+    b = board_from_frame("d", frame([rec("a", "jsd", "lower", 0.1), rec("b", "jsd", "lower", 0.2),
+                                      rec("a", "dkc", "lower", None, status="error"),
+                                      rec("b", "dkc", "lower", None, status="error")]))
+    assert b.rows["a"]["dkc"].rank is None and b.rows["a"]["dkc"].text() == "ERROR"
+    assert b.avg_rank == {"a": 1.0, "b": 2.0}
