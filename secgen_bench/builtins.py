@@ -19,24 +19,29 @@ GENERATORS = {
 }
 
 METRICS = {
-    "density": "secgen_bench.metrics._planned:Density",
-    "coverage": "secgen_bench.metrics._planned:Coverage",
-    "cmd": "secgen_bench.metrics._planned:CMD",
-    "pcd": "secgen_bench.metrics._planned:PCD",
-    "emd": "secgen_bench.metrics._planned:EMD",
-    "jsd": "secgen_bench.metrics._planned:JSD",
-    "dkc": "secgen_bench.metrics._planned:DKC",
-    "md": "secgen_bench.metrics._planned:MD",
+    "density": "secgen_bench.metrics.density_coverage:Density",
+    "coverage": "secgen_bench.metrics.density_coverage:Coverage",
+    "cmd": "secgen_bench.metrics.cmd:CMD",
+    "pcd": "secgen_bench.metrics.pcd:PCD",
+    "emd": "secgen_bench.metrics.emd:EMD",
+    "emd-w1": "secgen_bench.metrics.emd:EMDW1",
+    "jsd": "secgen_bench.metrics.jsd:JSD",
+    "dkc": "secgen_bench.metrics.dkc:DKC",
+    "dkc-fixed": "secgen_bench.metrics.dkc:DKCFixed",
+    "md": "secgen_bench.metrics.md:MD",
+    "md-binned": "secgen_bench.metrics.md:MDBinned",
+    "acf": "secgen_bench.metrics.temporal:ACF",
+    "lagcorr": "secgen_bench.metrics.temporal:LagCorr",
 }
 
 DATASETS = {
     "simnet": "secgen_bench.datasets.simnet:SimNet",
     "cidds001": "secgen_bench.datasets.cidds:CIDDS001",
     "cidds001-bi": "secgen_bench.datasets.cidds:CIDDS001Bi",
-    "ugr16": "secgen_bench.datasets._planned:UGR16",
-    "ctu": "secgen_bench.datasets._planned:CTU",
-    "zeek": "secgen_bench.datasets._planned:Zeek",
-    "pcap": "secgen_bench.datasets._planned:Pcap",
-    "cesnet-miner22": "secgen_bench.datasets._planned:CesnetMiner22",
-    "hdfs": "secgen_bench.datasets._planned:HDFS",
+    "ugr16": "secgen_bench.datasets.ugr16:UGR16Dataset",
+    "ctu": "secgen_bench.datasets.ctu:CTUDataset",
+    "zeek": "secgen_bench.datasets.zeek:ZeekDataset",
+    "pcap": "secgen_bench.datasets.pcap:PcapDataset",
+    "cesnet-miner22": "secgen_bench.datasets.cesnet:CesnetMiner22",
+    "hdfs": "secgen_bench.datasets.hdfs:HDFSDataset",
 }

@@ -80,6 +80,11 @@ def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, 
 
     data = load_dataset(source, profile)
     table = data.schema.validate(data.table, source=source.label)
+    labels = data.schema.by_role("label")
+    if labels:  # ground truth is never generated from: generators see the traffic columns only
+        schema = data.schema.select([c for c in data.schema.names if c not in labels], name=data.schema.name)
+        table = table[schema.names]
+        data = LoadedData(table, schema, {**data.meta, "dropped_label_columns": labels})
     train, holdout = split_holdout(table, data.schema, protocol.holdout_fraction, seed=0, method=protocol.split)
     key = f"{source.label}-{table_fingerprint(train)[:8]}{table_fingerprint(holdout)[:8]}{data.schema.fingerprint()[:8]}"
     ref = DatasetRef(source.label, key, len(train), len(holdout))
