@@ -328,6 +328,45 @@ def cmd_compare(args) -> int:
     return 1 if regressions else 0
 
 
+def cmd_reproduce(args) -> int:
+    from secgen_bench.reproduce import reproduce
+    from secgen_bench.runner.environment import environment
+    from secgen_bench.runner.store import atomic_write_bytes, write_json
+
+    if args.data and not Path(args.data).exists():
+        raise UsageError(f"--data {args.data}: no such file")
+    if args.resume and not args.out:
+        raise UsageError("--resume needs the --out DIR of the reproduction to continue")
+    out = Path(args.out or f"runs/{args.table}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    seeds = tuple(_int_list(args.seeds, "--seeds")) if args.seeds else None
+    progress = _progress(args)
+    with progress:
+        rep = reproduce(args.table, out, data=args.data, profile=args.profile, seeds=seeds, resume=args.resume,
+                        on_event=progress.event)
+    command = "secgen-bench " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("secgen-bench") else \
+        f"secgen-bench reproduce {args.table} --profile {args.profile}" + (f" --data {args.data}" if args.data else "")
+    text = rep.to_markdown()
+    header = (f"# {args.table}: secgen-bench vs the published table\n\nCommand: `{command}`  \n"
+              f"Wall time: {rep.wall_s:.0f} s  \nMachine: {environment()['cpus']} CPUs, "
+              f"{environment()['memory_gb']} GB, {environment()['platform']}  \n"
+              f"Versions: {', '.join(f'{k} {v}' for k, v in environment()['versions'].items() if v)}\n\n")
+    atomic_write_bytes(out / "table2.md", (header + text).encode())
+    write_json(out / "table2.json", {
+        "table": args.table, "command": command, "wall_s": rep.wall_s, "environment": environment(),
+        "ours": rep.ours.to_dict(orient="index"), "paper": rep.paper.to_dict(orient="index"),
+        "differences": rep.differences.to_dict(orient="index"), "kendall_tau": rep.kendall,
+        "kendall_tau_average_rank": rep.kendall_avg, "order": rep.order(), "notes": rep.notes,
+        "leaderboard": rep.board.to_dict(),
+    })
+    from secgen_bench import leaderboard
+
+    _write_leaderboards(out, [rep.board])
+    leaderboard.render_rich([rep.board])
+    print(text)
+    print(f"results: {out / 'table2.md'}, {out / 'table2.json'}")
+    return 0
+
+
 def cmd_inspect(args) -> int:
     from secgen_bench import registry
 
@@ -413,6 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", default="text", choices=["text", "markdown"])
     s.add_argument("--only-changes", action="store_true", help="hide unchanged cells")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("reproduce", help="reproduce a published table (flowchronicle-table2)")
+    s.add_argument("table", choices=["flowchronicle-table2"])
+    s.add_argument("--data", help="raw CIDDS-001 CSV (default: the shared sample or the official download)")
+    s.add_argument("--profile", default="quick", choices=["quick", "default", "full"])
+    s.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
+    s.add_argument("--out", help="output directory (default: runs/<table>-<timestamp>)")
+    s.add_argument("--resume", action="store_true")
+    s.add_argument("--no-progress", action="store_true")
+    s.set_defaults(func=cmd_reproduce)
 
     s = sub.add_parser("inspect", help="describe a saved model (e.g. FlowChronicle's patterns)")
     s.add_argument("generator")
