@@ -35,6 +35,13 @@ class Dataset:
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
         raise NotImplementedError
 
+    def load_view(self, track: str, path: str | Path | None = None, *, seed: int = 0,
+                  profile: str = "default") -> LoadedData:
+        """The dataset as seen by ``track`` (a capture is flows for ``flows``, packet sequences for ``packets``)."""
+        if track != self.track:
+            raise ValueError(f"dataset {self.name!r} has no {track!r} view (its track is {self.track!r})")
+        return self.load(path, seed=seed, profile=profile)
+
     @classmethod
     def sniff(cls, path: Path) -> bool:
         """True when ``path`` looks like this format (used by ``--format auto``)."""

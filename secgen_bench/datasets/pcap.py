@@ -272,6 +272,16 @@ class PcapDataset(Dataset):
         meta.update(dataset=self.name, rows=len(table))
         return LoadedData(table, PCAP_FLOWS, meta)
 
+    def load_view(self, track: str, path: str | Path | None = None, *, seed: int = 0,
+                  profile: str = "default") -> LoadedData:
+        if track != "packets":
+            return super().load_view(track, path, seed=seed, profile=profile)
+        if path is None:
+            path = cm.shared_file("pcaps", "test-cc-capture-1.pcap")
+            if path is None:
+                raise ValueError("pcap: give a capture file with --data PATH")
+        return packet_sequences(path)
+
     @classmethod
     def sniff(cls, path: Path) -> bool:
         magic = cm.head_bytes(path, 4)

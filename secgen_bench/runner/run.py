@@ -64,21 +64,27 @@ class RunEvent:
     message: str = ""
 
 
-def load_dataset(source: DatasetSource, profile: str, seed: int = 0) -> LoadedData:
+def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str | None = None) -> LoadedData:
+    """The source's table for ``track`` (None: the dataset's own track)."""
     if source.path is not None:
-        from secgen_bench.datasets.detect import load_path
+        from secgen_bench.datasets.detect import load_path, sniff_format
 
-        return load_path(source.path, source.format, seed=seed, profile=profile)
-    cls = registry.datasets.get(source.name)
-    return cls().load(seed=seed, profile=profile)
+        if track in (None, "flows"):
+            return load_path(source.path, source.format, seed=seed, profile=profile)
+        fmt = sniff_format(source.path) if source.format == "auto" else source.format
+        if fmt in (None, "csv"):
+            return load_path(source.path, source.format, seed=seed, profile=profile)
+        return registry.datasets.get(fmt)().load_view(track, source.path, seed=seed, profile=profile)
+    obj = registry.datasets.get(source.name)()
+    return obj.load(seed=seed, profile=profile) if track is None else obj.load_view(track, seed=seed, profile=profile)
 
 
-def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, profile: str
-                    ) -> tuple[DatasetRef, LoadedData]:
+def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, profile: str,
+                    track: str | None = None) -> tuple[DatasetRef, LoadedData]:
     """Load, validate, split and store a dataset once per run (identified by its content)."""
     from secgen_bench.datasets.split import split_holdout
 
-    data = load_dataset(source, profile)
+    data = load_dataset(source, profile, track=track)
     table = data.schema.validate(data.table, source=source.label)
     labels = data.schema.by_role("label")
     if labels:  # ground truth is never generated from: generators see the traffic columns only
@@ -172,7 +178,7 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
     plan_rows = []
     for source in request.datasets:
         track = request.track or _dataset_track(source)
-        ds_ref, data = prepare_dataset(store, source, request.protocol, request.profile)
+        ds_ref, data = prepare_dataset(store, source, request.protocol, request.profile, request.track)
         metrics = metric_refs(request.metrics, track)
         metric_errors = {m.name: r for m, r in metrics if r}
         mrefs = [m for m, _ in metrics]
