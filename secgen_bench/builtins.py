@@ -7,14 +7,14 @@ are names the project has fixed but not built yet: they list as unavailable
 
 GENERATORS = {
     "marginals": "secgen_bench.generators.marginals:IndependentMarginals",
-    "independent-bn": "secgen_bench.generators._planned:IndependentBN",
-    "sequence-bn": "secgen_bench.generators._planned:SequenceBN",
-    "tvae": "secgen_bench.generators._planned:TVAE",
-    "ctgan": "secgen_bench.generators._planned:CTGAN",
-    "ewgan-gp": "secgen_bench.generators._planned:EWGANGP",
-    "transformer": "secgen_bench.generators._planned:Transformer",
-    "netshare": "secgen_bench.generators._planned:NetShare",
-    "flowchronicle": "secgen_bench.generators._planned:FlowChronicle",
+    "independent-bn": "secgen_bench.generators.independent_bn:IndependentBN",
+    "sequence-bn": "secgen_bench.generators.sequence_bn:SequenceBN",
+    "tvae": "secgen_bench.generators.sdv_synthesizers:TVAE",
+    "ctgan": "secgen_bench.generators.sdv_synthesizers:CTGAN",
+    "ewgan-gp": "secgen_bench.generators.ewgan_gp:EWGANGP",
+    "transformer": "secgen_bench.generators.transformer:Transformer",
+    "netshare": "secgen_bench.generators.netshare:NetShare",
+    "flowchronicle": "secgen_bench.generators.flowchronicle:FlowChronicle",
     "tadam": "secgen_bench.generators._planned:TADAM",
 }
 
