@@ -75,7 +75,7 @@ def load_boards(path: str | Path) -> list[Board]:
 def board_from_dict(d: dict) -> Board:
     rows = {g: {m: Cell(**c) for m, c in cells.items()} for g, cells in d["rows"].items()}
     return Board(d["dataset"], list(d["metrics"]), dict(d["directions"]), rows,
-                 {g: v for g, v in d.get("average_rank", {}).items()}, d.get("info", {}))
+                 {g: v for g, v in d.get("average_rank", {}).items()}, d.get("info", {}), d.get("averaged"))
 
 
 def _noise(*cells: Cell | None) -> float:

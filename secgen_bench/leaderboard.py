@@ -9,7 +9,8 @@ Ranking rules (the paper's Table 2, made explicit):
   must not reward failing; a metric on which no generator has a value is not ranked;
 - a ``closest`` metric without a Reference value cannot be ranked: its ranks stay empty and it is
   left out of the average rank (the cell still shows the value);
-- the average rank is the mean over the ranked metrics; rows are sorted by it.
+- the average rank is the mean over the ranked metrics that count for it (the paper's eight; corrected
+  variants and temporal metrics, marked ``*``, are ranked but left out); rows are sorted by it.
 """
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class Board:
     rows: dict[str, dict[str, Cell]]              # generator -> metric -> cell
     avg_rank: dict[str, float | None]
     info: dict[str, dict] = field(default_factory=dict)   # generator -> fit_s, peak_rss_mb, status counts
+    averaged: list[str] | None = None             # metrics in the average rank (None: all)
 
     @property
     def order(self) -> list[str]:
@@ -64,7 +66,7 @@ class Board:
         return {
             "dataset": self.dataset, "metrics": self.metrics, "directions": self.directions,
             "rows": {g: {m: vars(c) for m, c in cells.items()} for g, cells in self.rows.items()},
-            "average_rank": self.avg_rank, "info": self.info, "order": self.order,
+            "average_rank": self.avg_rank, "info": self.info, "order": self.order, "averaged": self.averaged,
         }
 
 
@@ -75,9 +77,10 @@ def records_frame(store: RunStore) -> pd.DataFrame:
             "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
             "metric": rec["metric"], "direction": rec["direction"], "value": rec.get("value"),
             "status": rec.get("status"), "error": rec.get("error"), "std": rec.get("std"),
+            "in_average_rank": rec.get("in_average_rank", True),
         })
     return pd.DataFrame(rows, columns=["dataset", "generator", "seed", "metric", "direction", "value", "status", "error",
-                                       "std"])
+                                       "std", "in_average_rank"])
 
 
 def build(run_dir: str | Path) -> list[Board]:
@@ -108,7 +111,11 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
 
 
 def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None) -> Board:
-    metrics = list(dict.fromkeys(frame["metric"]))
+    if "in_average_rank" not in frame:
+        frame = frame.assign(in_average_rank=True)
+    averaged_flags = frame.groupby("metric", sort=False)["in_average_rank"].agg(lambda s: bool(s.fillna(True).all()))
+    metrics = sorted(dict.fromkeys(frame["metric"]), key=lambda m: (not averaged_flags[m], m))
+    averaged = [m for m in metrics if averaged_flags[m]]
     directions = {m: frame.loc[frame["metric"] == m, "direction"].iloc[0] for m in metrics}
     rows: dict[str, dict[str, Cell]] = {}
     for (gen, metric), sub in frame.groupby(["generator", "metric"], sort=False):
@@ -129,12 +136,13 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
     for gen in rows:
         for m in metrics:
             rows[gen].setdefault(m, Cell(None, None, 0, 0, "error", error="no record"))
-    avg = rank_rows(rows, metrics, directions)
-    return Board(dataset, metrics, directions, rows, avg, info or {})
+    avg = rank_rows(rows, metrics, directions, averaged)
+    return Board(dataset, metrics, directions, rows, avg, info or {}, averaged)
 
 
-def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: dict[str, str]) -> dict[str, float | None]:
-    """Fill ``Cell.rank`` in place and return each generator's average rank."""
+def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: dict[str, str],
+              averaged: list[str] | None = None) -> dict[str, float | None]:
+    """Fill ``Cell.rank`` in place; return each generator's mean rank over the ``averaged`` metrics (default all)."""
     gens = [g for g in rows if g != REFERENCE]
     ranked_metrics = []
     for m in metrics:
@@ -160,8 +168,9 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
         for g in gens:
             rows[g][m].rank = float(ranks[g]) if g in keyed else worst
     avg: dict[str, float | None] = {}
+    in_avg = [m for m in ranked_metrics if averaged is None or m in averaged]
     for g in gens:
-        ranks = [rows[g][m].rank for m in ranked_metrics]
+        ranks = [rows[g][m].rank for m in in_avg]
         avg[g] = float(np.mean(ranks)) if ranks else None
     if REFERENCE in rows:
         avg[REFERENCE] = None
@@ -173,7 +182,11 @@ _ARROW = {"higher": "↑", "lower": "↓", "closest": "≈ref"}
 
 
 def _header(board: Board) -> list[str]:
-    return ["generator"] + [f"{m} {_ARROW.get(board.directions[m], '')}" for m in board.metrics] + ["avg rank", "fit s", "peak MB"]
+    def name(m: str) -> str:
+        star = "" if board.averaged is None or m in board.averaged else "*"
+        return f"{m}{star} {_ARROW.get(board.directions[m], '')}"
+
+    return ["generator"] + [name(m) for m in board.metrics] + ["avg rank", "fit s", "peak MB"]
 
 
 def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True) -> list[str]:
@@ -199,7 +212,7 @@ def to_markdown(boards: list[Board]) -> str:
         for g in b.order:
             out.write("| " + " | ".join(_row(b, g)) + " |\n")
         out.write("\nCells: mean ± std over seeds [rank]; ↑ higher is better, ↓ lower, ≈ref closest to the Reference row. "
-                  "ERROR/TIMEOUT cells take the worst rank.\n\n")
+                  "ERROR/TIMEOUT cells take the worst rank. Metrics marked * are ranked but not in the average rank.\n\n")
     return out.getvalue()
 
 

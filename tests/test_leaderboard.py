@@ -68,3 +68,14 @@ def test_metric_nobody_could_compute_is_not_ranked():
                                       rec("b", "dkc", "lower", None, status="error")]))
     assert b.rows["a"]["dkc"].rank is None and b.rows["a"]["dkc"].text() == "ERROR"
     assert b.avg_rank == {"a": 1.0, "b": 2.0}
+
+
+def test_metrics_outside_the_average_are_ranked_but_not_averaged():
+    f = frame([rec("a", "jsd", "lower", 0.1), rec("b", "jsd", "lower", 0.2),
+               rec("a", "acf", "lower", 0.9), rec("b", "acf", "lower", 0.1)])
+    f["in_average_rank"] = f["metric"] == "jsd"
+    b = board_from_frame("d", f)
+    assert b.rows["a"]["acf"].rank == 2 and b.averaged == ["jsd"]
+    assert b.avg_rank == {"a": 1.0, "b": 2.0}
+    assert b.metrics == ["jsd", "acf"]
+    assert "acf* ↓" in to_markdown([b])

@@ -60,6 +60,7 @@ def _as_list(col):
 
 class DKCFixed(DKC):
     """DKC with the artefact's dead CIDDS rules made live (ports 80/587, port-0 exemption, duration < 0)."""
+    in_average_rank = False
 
     name = "dkc-fixed"
     description = "Domain-knowledge violations, CIDDS artefact rules corrected (mean of rule rates)"

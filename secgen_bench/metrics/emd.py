@@ -95,6 +95,7 @@ class EMD(Metric):
 
 class EMDW1(Metric):
     """Corrected EMD: exact 1-D Wasserstein-1 between jointly min-max scaled marginals."""
+    in_average_rank = False
 
     name = "emd-w1"
     version = "1.0"

@@ -124,6 +124,7 @@ class MD(Metric):
 
 class MDBinned(MD):
     """MD comparing continuous columns by 50-quantile bin (the artefact's apparent intent; not the paper's number)."""
+    in_average_rank = False
 
     name = "md-binned"
     description = "MD with continuous columns compared by 50-quantile bin instead of exact value"

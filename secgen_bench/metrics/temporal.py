@@ -81,6 +81,7 @@ def _timestamp(metric: Metric, schema) -> str:
 
 class ACF(Metric):
     """Mean |ACF difference| of 1-second sums of continuous columns at the real series' Bartlett-significant lags."""
+    in_average_rank = False
 
     name = "acf"
     version = "1.0"
@@ -134,6 +135,7 @@ def lagged_correlation(x: np.ndarray, lag: int) -> np.ndarray:
 
 class LagCorr(Metric):
     """Mean Frobenius distance of lagged cross-correlation matrices of the continuous columns (flows in time order)."""
+    in_average_rank = False
 
     name = "lagcorr"
     version = "1.0"

@@ -86,6 +86,7 @@ class MetricRef:
     target: str
     version: str
     direction: str
+    in_average_rank: bool = True
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,8 @@ def metric_refs(names: Sequence[str] | None, track: str) -> list[tuple[MetricRef
         except registry.PluginUnavailable:
             cls, reason = registry.metrics.peek(name), entry.error
         direction = getattr(getattr(cls, "direction", None), "value", "lower")
-        out.append((MetricRef(name, entry.target, getattr(cls, "version", "?"), direction), reason))
+        out.append((MetricRef(name, entry.target, getattr(cls, "version", "?"), direction,
+                              bool(getattr(cls, "in_average_rank", True))), reason))
     return out
 
 
@@ -290,7 +291,8 @@ def _write_records(store: RunStore, request: RunRequest, job: Job, mrefs: list[M
     proto = {"repeats": request.protocol.repeats, "sample_size": request.protocol.sample_size}
     computed = result.get("metrics", {})
     for m in mrefs:
-        rec = {**base, "metric": m.name, "direction": m.direction, "metric_version": m.version, **proto,
+        rec = {**base, "metric": m.name, "direction": m.direction, "metric_version": m.version,
+               "in_average_rank": m.in_average_rank, **proto,
                "timings": timings, "resources": resources}
         if m.name in metric_errors:
             rec.update(status="error", value=None, error=f"metric unavailable: {metric_errors[m.name]}")
