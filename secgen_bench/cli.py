@@ -475,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add a verb: each has ``add_command(subparsers)`` and imports its heavy parts lazily.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["secgen_bench.report.command"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

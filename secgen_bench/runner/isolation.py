@@ -75,6 +75,17 @@ def _ru_maxrss_mb() -> float:
         return 0.0
 
 
+def _die_with_parent() -> None:
+    """Linux: the job is killed when its supervisor dies (e.g. a lost Ray worker), never orphaned."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the timeout still bounds the job
+        pass
+
+
 def _tree_rss_mb(proc: psutil.Process) -> float:
     total = 0
     try:
@@ -126,7 +137,7 @@ def run_isolated(target: str, args: tuple, workdir: Path, *, timeout: float | No
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from secgen_bench.runner.isolation import child_main; "
                              "child_main(sys.argv[1])", str(workdir)], env=env, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_die_with_parent)
     ps = psutil.Process(proc.pid)
     peak = 0.0
     status, error = None, None

@@ -1,0 +1,117 @@
+"""The HTML report: every section for a small run, failures shown, missing data explained, the CLI verb."""
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from secgen_bench import registry  # noqa: E402
+from secgen_bench.cli import main  # noqa: E402
+from secgen_bench.report.collect import RunView  # noqa: E402
+from secgen_bench.report.html import SECTION_IDS, render  # noqa: E402
+from secgen_bench.runner.executor import LocalExecutor  # noqa: E402
+from secgen_bench.runner.plan import protocol_for  # noqa: E402
+from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark  # noqa: E402
+
+GENERATORS = {"copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher"}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """reference + marginals + copycat + crasher (fails in sample) on the tiny dataset, 2 seeds."""
+    for name, target in GENERATORS.items():
+        registry.generators.register(name, target, source="test")
+    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
+    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
+    try:
+        out = tmp_path_factory.mktemp("report") / "run"
+        proto = protocol_for("quick", seeds=(0, 1), sample_size=100, timeout_s=120)
+        run_benchmark(RunRequest(["marginals", "copycat", "crasher"], [DatasetSource("tiny")], proto, out,
+                                 profile="quick", metrics=["mean-bytes-gap", "dkc", "acf"], use_cache=False),
+                      LocalExecutor(2))
+    finally:
+        for name in GENERATORS:
+            registry.generators.unregister(name)
+        registry.datasets.unregister("tiny")
+        registry.metrics.unregister("mean-bytes-gap")
+    return out
+
+
+def sections(page: str) -> dict[str, str]:
+    parts = re.findall(r'<section id="([^"]+)">(.*?)</section>', page, flags=re.S)
+    return dict(parts)
+
+
+def test_every_section_present_with_its_plots(run_dir, tmp_path):
+    out = tmp_path / "report.html"
+    assert main(["report", str(run_dir), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    found = sections(page)
+    assert list(found) == SECTION_IDS
+    for sid in ("marginals", "correlations", "dkc", "temporal", "resources", "metric-bars"):
+        assert "section-error" not in found[sid], found[sid][:500]
+    # the leaderboard: one sortable table with a row per generator and the failed one marked ERROR
+    table = re.search(r'<table class="leaderboard sortable".*?</table>', found["leaderboard"], flags=re.S).group(0)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1], flags=re.S)
+    assert [re.findall(r"<td[^>]*>(.*?)</td>", r)[1] for r in rows][0] == "reference"
+    assert len(rows) == 4
+    crasher = next(r for r in rows if ">crasher<" in r)
+    assert crasher.count('class="failed"') == 3 and "ERROR" in crasher
+    # plots: 3 metric bar charts, one marginal per column (6), correlations per generator with a sample (3:
+    # reference, copycat, marginals), DKC heatmap, one ACF grid, one resource chart
+    counts = {k: page.count(f'data-plot="{k}"') for k in
+              ("metric-bars", "marginal", "correlation", "dkc", "acf", "resources")}
+    assert counts == {"metric-bars": 3, "marginal": 6, "correlation": 3, "dkc": 1, "acf": 1, "resources": 1}
+    for blob in re.findall(r'src="data:image/png;base64,([^"]+)"', page):
+        assert base64.b64decode(blob)[:8] == b"\x89PNG\r\n\x1a\n"
+    # the crasher has no sample: said so where samples are drawn
+    assert "No sample to draw for: crasher (ERROR)" in found["marginals"]
+    # DKC per-rule table lists the physical rules with their descriptions
+    assert "tcp-to-udp-only-port" in found["dkc"] and "UDP-only service port" in found["dkc"]
+    # metadata: seeds and versions from run.json
+    assert "pandas" in found["metadata"] and re.search(r"<th>seeds</th><td>0, 1</td>", found["metadata"])
+    # self-contained: nothing fetched from elsewhere
+    assert not re.search(r'(src|href)="(https?:)?//', page) and "<script src" not in page
+
+
+def test_missing_data_is_explained_not_fatal(run_dir, tmp_path):
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    (broken / "run.json").unlink()
+    for data in (broken / "data").iterdir():
+        (data / "train.pkl").unlink()
+    for rec in broken.glob("jobs/*/metrics/dkc.json"):
+        rec.unlink()
+    found = sections(render(RunView(broken)))
+    assert list(found) == SECTION_IDS
+    assert "section-error" not in "".join(found.values())
+    assert "train.pkl / schema.json) is missing" in found["marginals"]
+    assert "train.pkl / schema.json) is missing" in found["correlations"]
+    assert "train.pkl / schema.json) is missing" in found["temporal"]
+    assert "no DKC records" in found["dkc"]
+    assert "run.json is missing" in found["metadata"] and "train.pkl is missing" in found["metadata"]
+    assert "ERROR" in found["leaderboard"]
+
+
+def test_run_without_any_job_record_still_renders(tmp_path):
+    (tmp_path / "empty" / "jobs").mkdir(parents=True)
+    found = sections(render(RunView(tmp_path / "empty")))
+    assert list(found) == SECTION_IDS
+    assert "No metric records yet" in found["leaderboard"]
+    assert "section-error" not in "".join(found.values())
+
+
+def test_report_defaults_to_the_run_directory_and_refuses_a_missing_one(tmp_path, capsys):
+    run = tmp_path / "run"
+    (run / "jobs").mkdir(parents=True)   # an empty run: quick to draw
+    assert main(["report", str(run)]) == 0
+    assert (run / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert "no such run directory" in capsys.readouterr().err
+    (tmp_path / "not-a-run").mkdir()
+    assert main(["report", str(tmp_path / "not-a-run")]) == 2
+    assert "not a run directory" in capsys.readouterr().err
