@@ -1,0 +1,79 @@
+"""Seeding, determinism and pickling for the PyTorch generators, without importing torch at load time.
+
+``seeded(seed, device)`` runs a block with torch's global generators forked
+and seeded and deterministic algorithms switched on, so a fit is repeatable
+and the caller's random state is left as it was. ``TorchPickleMixin`` makes a
+fitted generator pickle with its modules on the CPU (a model trained on a GPU
+loads on a machine without one) and puts them back on ``self.device`` when it
+can.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+from typing import Any, Iterator
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: str = "cpu", threads: int = 0) -> Iterator[Any]:
+    """Fork torch's RNGs, seed them with ``seed`` and force deterministic kernels inside the block.
+
+    ``threads`` > 0 caps torch's intra-op CPU threads inside the block: the small models here run
+    faster on one thread, and far faster when other processes share the cores (OpenMP workers
+    spin-wait for each other), and a fixed thread count keeps CPU reductions repeatable.
+    """
+    import torch
+
+    devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    previous = torch.are_deterministic_algorithms_enabled()
+    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    previous_threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        if threads > 0:
+            torch.set_num_threads(threads)
+        try:
+            yield torch
+        finally:
+            torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
+            if threads > 0:
+                torch.set_num_threads(previous_threads)
+
+
+def torch_generator(seed: int, device: str = "cpu") -> Any:
+    """A torch.Generator on ``device`` seeded with ``seed`` (for sampling without touching global state)."""
+    import torch
+
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(seed))
+    return gen
+
+
+class TorchPickleMixin:
+    """Pickle torch modules on the CPU; restore them onto ``self.device`` (CPU when CUDA is absent)."""
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        try:
+            import torch
+        except ImportError:  # nothing fitted with torch can exist then
+            return state
+        for key, value in state.items():
+            if isinstance(value, torch.nn.Module):
+                state[key] = copy.deepcopy(value).cpu()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        device = getattr(self, "device", "cpu")
+        if device == "cpu":
+            return
+        import torch
+
+        if not torch.cuda.is_available():
+            self.device = "cpu"
+            return
+        for key, value in state.items():
+            if isinstance(value, torch.nn.Module):
+                setattr(self, key, value.to(device))
