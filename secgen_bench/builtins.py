@@ -15,7 +15,9 @@ GENERATORS = {
     "transformer": "secgen_bench.generators.transformer:Transformer",
     "netshare": "secgen_bench.generators.netshare:NetShare",
     "flowchronicle": "secgen_bench.generators.flowchronicle:FlowChronicle",
-    "tadam": "secgen_bench.generators._planned:TADAM",
+    "tadam": "secgen_bench.generators.tadam.generator:TADAMGenerator",
+    "markov-chain": "secgen_bench.generators.markov_chain:MarkovChainGenerator",
+    "hmm": "secgen_bench.generators.hmm_generator:HMMGenerator",
 }
 
 METRICS = {
@@ -32,6 +34,12 @@ METRICS = {
     "md-binned": "secgen_bench.metrics.md:MDBinned",
     "acf": "secgen_bench.metrics.temporal:ACF",
     "lagcorr": "secgen_bench.metrics.temporal:LagCorr",
+    "seq-jsd-symbols": "secgen_bench.metrics.packets:SeqJSDSymbols",
+    "seq-jsd-ngrams": "secgen_bench.metrics.packets:SeqJSDNgrams",
+    "seq-emd-size": "secgen_bench.metrics.packets:SeqEMDSize",
+    "seq-emd-iat": "secgen_bench.metrics.packets:SeqEMDIat",
+    "seq-length-jsd": "secgen_bench.metrics.packets:SeqLengthJSD",
+    "seq-dkc": "secgen_bench.metrics.packets:SeqDKC",
 }
 
 DATASETS = {

@@ -1,0 +1,156 @@
+"""The packets long table (FORMATS.md) <-> per-service packet words, and a per-service generator base.
+
+Event symbol = flags + direction mark (``>`` from the initiator, ``<`` answer)
++ payload class (``.`` empty, ``d`` data) when ``payload_class`` is on; value =
+[inter-arrival time in ``iat_unit`` seconds (rounded), payload size in bytes].
+Columns are found by role: SEQUENCE_ID, FLAGS, BYTES (size), DURATION (iat);
+among the CATEGORICAL columns ``direction`` is the one named so (or holding
+only "in"/"out") and ``service`` the other one (optional).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from secgen_bench.generators.base import Generator
+from secgen_bench.schema import FlowSchema, Role, SchemaError
+
+DIR_MARK = {"out": ">", "in": "<"}
+MARK_DIR = {">": "out", "<": "in"}
+
+
+@dataclass(frozen=True)
+class PacketColumns:
+    flow_id: str
+    flags: str
+    size: str
+    iat: str
+    direction: str
+    service: str | None
+    label: str | None
+
+    @classmethod
+    def resolve(cls, schema: FlowSchema, table: pd.DataFrame | None = None) -> "PacketColumns":
+        def one(role, what):
+            cols = schema.by_role(role)
+            if not cols:
+                raise SchemaError(f"schema {schema.name!r}: packet sequences need a {what} column ({role.value})")
+            return cols[0]
+
+        cats = schema.by_role(Role.CATEGORICAL)
+        direction = next((c for c in cats if c.lower() == "direction"), None)
+        if direction is None and table is not None:
+            direction = next((c for c in cats if set(table[c].astype(str).unique()) <= {"in", "out"}), None)
+        if direction is None:
+            raise SchemaError(f"schema {schema.name!r}: no 'direction' categorical column (values 'in'/'out')")
+        others = [c for c in cats if c != direction]
+        labels = schema.by_role(Role.LABEL)
+        return cls(one(Role.SEQUENCE_ID, "flow id"), one(Role.FLAGS, "flags"), one(Role.BYTES, "size"),
+                   one(Role.DURATION, "inter-arrival time"), direction, others[0] if others else None,
+                   labels[0] if labels else None)
+
+
+def packet_symbols(table: pd.DataFrame, cols: PacketColumns, payload_class: bool = True) -> pd.Series:
+    """One symbol per packet row, e.g. ``SA<.`` or ``PA>d``."""
+    flags = table[cols.flags].astype(str).replace("", "-")
+    mark = table[cols.direction].astype(str).map(DIR_MARK)
+    bad = mark.isna()
+    if bad.any():
+        raise SchemaError(f"column {cols.direction!r}: direction must be 'in' or 'out', got "
+                          f"{table[cols.direction].iloc[int(np.flatnonzero(bad.to_numpy())[0])]!r}")
+    sym = flags + mark
+    if payload_class:
+        sym = sym + np.where(table[cols.size].to_numpy() > 0, "d", ".")
+    return sym
+
+
+def parse_symbol(sym: str, payload_class: bool) -> tuple[str, str]:
+    """(flags, direction) of a symbol."""
+    core = sym[:-1] if payload_class else sym
+    return core[:-1], MARK_DIR[core[-1]]
+
+
+def group_words(table: pd.DataFrame, cols: PacketColumns, payload_class: bool, iat_unit: float):
+    """{service: list of words}; a word = list of (symbol, [iat units, size])."""
+    sym = packet_symbols(table, cols, payload_class).to_numpy()
+    vals = np.column_stack([np.round(table[cols.iat].to_numpy(float) / iat_unit),
+                            table[cols.size].to_numpy(float)])
+    codes, _ = pd.factorize(table[cols.flow_id], sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(codes))]
+    service = table[cols.service].astype(str).to_numpy() if cols.service else np.full(len(table), "")
+    out: dict[str, list] = {}
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        rows = order[a:b]
+        out.setdefault(service[rows[0]], []).append([(sym[r], vals[r]) for r in rows])
+    return out
+
+
+class PerServiceSequenceGenerator(Generator):
+    """Packets-track base: one sequence model per service; ``sample(n)`` returns n fresh flows.
+
+    Subclasses implement ``_fit_words(words, seed) -> model`` and
+    ``_sample_words(model, k, rng) -> list of words`` (words as in :func:`group_words`).
+    The Config must have ``payload_class`` (bool) and ``iat_unit`` (float seconds).
+    """
+
+    track = "packets"
+    unit = "sequences"
+
+    def _fit_words(self, words: list, seed: int) -> Any:
+        raise NotImplementedError
+
+    def _sample_words(self, model: Any, k: int, rng: np.random.Generator) -> list:
+        raise NotImplementedError
+
+    def _fit(self, table: pd.DataFrame, schema: FlowSchema, *, seed: int) -> None:
+        cols = PacketColumns.resolve(schema, table)
+        by_service = group_words(table, cols, self.config.payload_class, self.config.iat_unit)
+        self.cols_ = cols
+        self._n_train_words = sum(len(w) for w in by_service.values())
+        self.services_ = sorted(by_service)
+        self.service_share_ = np.array([len(by_service[s]) for s in self.services_], float)
+        self.service_share_ /= self.service_share_.sum()
+        self.models_ = {s: self._fit_words(by_service[s], seed + i) for i, s in enumerate(self.services_)}
+        if cols.label:
+            self.labels_ = table.groupby(table[cols.service].astype(str) if cols.service else np.zeros(len(table)))[
+                cols.label].agg(lambda x: x.mode().iloc[0]).to_dict()
+
+    def _sample(self, n: int, *, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        counts = rng.multinomial(n, self.service_share_) if n else np.zeros(len(self.services_), int)
+        cols, rows = self.cols_, []
+        flow = 0
+        for service, k in zip(self.services_, counts):
+            for word in self._sample_words(self.models_[service], int(k), rng):
+                fid = f"syn-{flow:07d}"
+                flow += 1
+                if not word:      # the contract counts sequences by id: an empty walk still needs one packet
+                    word = [self._fallback_event(service)]
+                for i, (sym, val) in enumerate(word):
+                    flags, direction = parse_symbol(sym, self.config.payload_class)
+                    size = max(int(round(float(val[1]))), 0)
+                    if self.config.payload_class and sym.endswith(".") and size:
+                        size = 0
+                    iat = 0.0 if i == 0 else max(float(val[0]), 0.0) * self.config.iat_unit
+                    rows.append((fid, service, direction, flags, size, iat))
+        out = pd.DataFrame(rows, columns=["_id", "_service", "_dir", "_flags", "_size", "_iat"])
+        table = pd.DataFrame({
+            cols.flow_id: out["_id"].astype(object),
+            cols.flags: out["_flags"].astype(object),
+            cols.size: out["_size"].astype("int64"),
+            cols.iat: out["_iat"].astype("float64"),
+            cols.direction: out["_dir"].astype(object),
+        })
+        if cols.service:
+            table[cols.service] = out["_service"].astype(object)
+        if cols.label:
+            key = out["_service"] if cols.service else pd.Series(0, index=out.index)
+            table[cols.label] = key.map(self.labels_).astype(str).astype(object)
+        return table[self.columns_].astype(self.dtypes_)
+
+    def _fallback_event(self, service: str):
+        return ("->" + ("." if self.config.payload_class else ""), np.zeros(2))
