@@ -84,3 +84,25 @@ def test_metrics_are_registered_for_the_packets_track():
 
     for cls in (SeqJSDSymbols, SeqJSDNgrams, SeqEMDSize, SeqEMDIat, SeqLengthJSD, SeqDKC):
         assert METRICS[cls.name].endswith(cls.__name__) and cls.track == "packets"
+
+
+def test_seq_dkc_skips_rules_the_real_capture_itself_breaks():
+    """Payload-only captures (no handshake packets) must not score the real data itself 1.0."""
+    import pandas as pd
+
+    from secgen_bench.datasets.schemas import KNOWN_SCHEMAS
+    from secgen_bench.metrics.packets import SeqDKC
+
+    schema = KNOWN_SCHEMAS["packets"]
+    rows = []
+    for i in range(4):  # data only, no SYN: breaks "handshake", keeps the other rules
+        rows += [(f"f{i}", "TCP/443", "out", "PA", 100, 0.0), (f"f{i}", "TCP/443", "in", "PA", 900, 0.01)]
+    real = schema.validate(pd.DataFrame(rows, columns=schema.names))
+    # the initiator sends data after its own FIN: breaks "fin-ordering"
+    bad = schema.validate(pd.DataFrame(
+        [(f"g{i}", "TCP/443", "out", "FA", 10, 0.0) for i in range(2)] +
+        [(f"g{i}", "TCP/443", "out", "PA", 10, 0.1) for i in range(2)], columns=schema.names))
+    res = SeqDKC()(real, real, schema)
+    assert res.value == 0.0 and res.breakdown["skipped"] == ["handshake"]
+    res_bad = SeqDKC()(real, bad, schema)
+    assert res_bad.breakdown["fin-ordering"] == 1.0 and res_bad.value == 1.0
