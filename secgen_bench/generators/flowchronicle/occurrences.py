@@ -1,0 +1,151 @@
+"""Occurrences (windows) of a pattern, found with numpy instead of a loop per start flow.
+
+An occurrence starts at every flow matching the first row (its FIXED cells;
+SET cells bind placeholders to that flow's values). Each next row is matched
+by the *first later* flow (higher position in time order) that has the row's
+FIXED values and, for USE cells, the values bound earlier; other flows may
+interleave. All starts advance together: for a row with USE cells the
+matching flows are sorted by (bound key, position), so one ``searchsorted``
+finds, for every open occurrence, the first later flow with its key.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from secgen_bench.generators.flowchronicle.pattern import FIXED, SET, USE, Pattern
+
+
+def column_major(codes: np.ndarray) -> np.ndarray:
+    """The code matrix stored by column (columns x flows), so each column is one contiguous read."""
+    return np.ascontiguousarray(codes.T)
+
+
+def row_fixed_mask(codes: np.ndarray, row, columns: np.ndarray | None = None) -> np.ndarray:
+    cols = codes.T if columns is None else columns
+    mask = None
+    for c in row:
+        if c.kind == FIXED:
+            hit = cols[c.col] == c.value
+            mask = hit if mask is None else mask & hit
+    return np.ones(codes.shape[0], dtype=bool) if mask is None else mask
+
+
+def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    """All occurrences as an int64 array (n_windows x n_rows) of flow positions, by start.
+    ``columns``: :func:`column_major` of ``codes`` when the caller keeps one (faster)."""
+    n = codes.shape[0]
+    cols = codes.T if columns is None else columns
+    first = pattern.rows[0]
+    starts = np.flatnonzero(row_fixed_mask(codes, first, cols)).astype(np.int64)
+    ids = [starts]
+    bound: dict[int, np.ndarray] = {}
+    for c in first:
+        if c.kind == SET:
+            bound[c.value] = cols[c.col][starts]
+    cur = starts
+    keep = np.arange(len(starts))
+    for row in pattern.rows[1:]:
+        if len(cur) == 0:
+            break
+        cand = np.flatnonzero(row_fixed_mask(codes, row, cols)).astype(np.int64)
+        uses = [c for c in row if c.kind == USE]
+        if not uses:
+            j = np.searchsorted(cand, cur, side="right")
+            ok = j < len(cand)
+            nxt = cand[np.minimum(j, max(len(cand) - 1, 0))] if len(cand) else np.zeros(len(cur), dtype=np.int64)
+        else:
+            key_c = np.zeros(len(cand), dtype=np.int64)
+            key_q = np.zeros(len(cur), dtype=np.int64)
+            for c in uses:
+                col = cols[c.col]
+                radix = int(max(col.max(), bound[c.value].max(initial=0))) + 1
+                key_c = key_c * radix + col[cand]
+                key_q = key_q * radix + bound[c.value]
+            comp = key_c * (n + 1) + cand
+            order = np.argsort(comp, kind="stable")
+            comp = comp[order]
+            j = np.searchsorted(comp, key_q * (n + 1) + cur, side="right")
+            ok = j < len(comp)
+            jj = np.minimum(j, max(len(comp) - 1, 0))
+            if len(comp):
+                hit = comp[jj]
+                ok &= (hit // (n + 1)) == key_q
+                nxt = hit % (n + 1)
+            else:
+                nxt = np.zeros(len(cur), dtype=np.int64)
+        sel = np.flatnonzero(ok)
+        keep = keep[sel]
+        ids = [a[sel] for a in ids]
+        bound = {k: v[sel] for k, v in bound.items()}
+        cur = nxt[sel]
+        ids.append(cur)
+        for c in row:
+            if c.kind == SET:
+                bound[c.value] = cols[c.col][cur]
+    if len(ids) < pattern.n_rows:
+        return np.zeros((0, pattern.n_rows), dtype=np.int64)
+    return np.stack(ids, axis=1) if ids else np.zeros((0, pattern.n_rows), dtype=np.int64)
+
+
+def window_gaps(windows: np.ndarray) -> np.ndarray:
+    """Flows skipped inside each window (sum of position differences - 1)."""
+    if windows.shape[1] < 2:
+        return np.zeros(len(windows), dtype=np.int64)
+    return (windows[:, -1] - windows[:, 0]) - (windows.shape[1] - 1)
+
+
+def greedy_disjoint(windows: np.ndarray, max_rounds: int = 16) -> np.ndarray:
+    """Indices (ascending) of the windows a greedy pass keeps when taken by fewest gaps first (ties:
+    earlier start), skipping any window that shares a flow with one already kept.
+
+    Computed in vectorised rounds: a window that comes first (in that order) among the undecided
+    windows on each of its flows is kept, and undecided windows sharing a flow with it are dropped;
+    this gives exactly the sequential pass. Rounds are few in practice; after ``max_rounds`` the
+    remaining windows are finished by the sequential pass itself."""
+    m, L = windows.shape
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if L == 1:
+        return np.arange(m)
+    counts = np.bincount(windows.reshape(-1))
+    shared = (counts[windows] > 1).any(axis=1)
+    if not shared.any():                            # no flow shared: every window is kept
+        return np.arange(m)
+    prio = np.empty(m, dtype=np.int64)
+    prio[np.argsort(window_gaps(windows), kind="stable")] = np.arange(m)
+    undecided = np.flatnonzero(shared)
+    kept = [np.flatnonzero(~shared)]                # sharing no flow: kept whatever the order
+    used = np.zeros(len(counts), dtype=bool)
+    first = np.full(len(counts), m, dtype=np.int64)
+    for _ in range(max_rounds):
+        if len(undecided) == 0:
+            break
+        w = windows[undecided]
+        p = prio[undecided]
+        flat = w.reshape(-1)
+        first[flat] = m
+        np.minimum.at(first, flat, np.repeat(p, L))
+        win = (first[w] == p[:, None]).all(axis=1)
+        kept.append(undecided[win])
+        used[w[win].reshape(-1)] = True
+        lose = ~win
+        undecided = undecided[lose][~used[w[lose]].any(axis=1)]
+    if len(undecided):
+        seq = undecided[np.argsort(prio[undecided], kind="stable")]
+        rest = []
+        for i, r in zip(seq.tolist(), windows[seq].tolist()):
+            for x in r:
+                if used[x]:
+                    break
+            else:
+                used[r] = True
+                rest.append(i)
+        kept.append(np.asarray(rest, dtype=np.int64))
+    return np.sort(np.concatenate(kept))
+
+
+def candidate_score(pattern: Pattern, codes: np.ndarray, windows: np.ndarray | None = None) -> int:
+    """The artefact's candidate rank: disjoint occurrences x covered cells."""
+    if windows is None:
+        windows = find_windows(pattern, codes)
+    return int(len(greedy_disjoint(windows)) * pattern.covered_cells)
