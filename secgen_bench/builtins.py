@@ -53,3 +53,11 @@ DATASETS = {
     "cesnet-miner22": "secgen_bench.datasets.cesnet:CesnetMiner22",
     "hdfs": "secgen_bench.datasets.hdfs:HDFSDataset",
 }
+
+# anomaly track: learnt on normal sequences, they score sequences (higher = more anomalous)
+DETECTORS = {
+    "tadam": "secgen_bench.anomaly.tadam_detector:TADAMDetector",
+    "hmm": "secgen_bench.anomaly.hmm_detector:HMMDetector",
+    "tag": "secgen_bench.anomaly.tag:TAGDetector",
+    "rti+": "secgen_bench.anomaly.rtiplus:RTIPlusDetector",
+}

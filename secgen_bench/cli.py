@@ -100,7 +100,8 @@ def cmd_list(args) -> int:
 
     from secgen_bench import registry
 
-    reg = {"generators": registry.generators, "metrics": registry.metrics, "datasets": registry.datasets}[args.kind]
+    reg = {"generators": registry.generators, "metrics": registry.metrics, "datasets": registry.datasets,
+           "detectors": registry.detectors}[args.kind]
     rows = reg.describe()
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -129,10 +130,16 @@ def cmd_run(args) -> int:
     if bool(args.all) == bool(args.generators):
         raise UsageError("choose the generators: --all or -g NAME[,NAME]")
     gens = _csv_list(args.generators)
+    sources = _dataset_sources(args)
+    anomaly = _run_track(args, sources) == "anomaly"   # anomaly track: the names are detectors
     for g in gens:
-        registry.generators.entry(g)
+        (registry.detectors if anomaly else registry.generators).entry(g)
     metrics = _csv_list(args.metrics) if args.metrics and args.metrics != "all" else None
-    for m in metrics or []:
+    if anomaly:
+        from secgen_bench.anomaly.track import metric_names
+
+        metric_names(metrics)
+    for m in [] if anomaly else metrics or []:
         registry.metrics.entry(m)
     profile = _profile(args)
     size = _sample_size(args.sample_size)
@@ -142,7 +149,7 @@ def cmd_run(args) -> int:
     if args.resume and not args.out:
         raise UsageError("--resume needs the --out DIR of the run to continue")
     out = Path(args.out or f"runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    request = RunRequest(generators=gens, datasets=_dataset_sources(args), protocol=proto, out=out, profile=profile,
+    request = RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
                          metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
                          use_cache=not args.no_cache, track=args.track)
     executor = make_executor(args.executor, workers=args.workers, address=args.address)
@@ -154,6 +161,13 @@ def cmd_run(args) -> int:
     leaderboard.render_rich(boards)
     print(f"run directory: {store.root}")
     return 0
+
+
+def _run_track(args, sources) -> str:
+    """--track, else the track of the (first) registered dataset."""
+    from secgen_bench.runner.run import _dataset_track
+
+    return args.track or _dataset_track(sources[0])
 
 
 def _write_leaderboards(root: Path, boards) -> None:
@@ -385,8 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("list", help="list generators, metrics or datasets")
-    s.add_argument("kind", choices=["generators", "metrics", "datasets"])
+    s = sub.add_parser("list", help="list generators, metrics, datasets or detectors")
+    s.add_argument("kind", choices=["generators", "metrics", "datasets", "detectors"])
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
 
@@ -408,7 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--executor", default="local", choices=["local", "ray"])
     s.add_argument("--address", help="Ray cluster address (auto or HOST:PORT)")
     s.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    s.add_argument("--track", choices=["flows", "packets"], help="which track (default: the dataset's)")
+    s.add_argument("--track", choices=["flows", "packets", "anomaly"],
+                   help="which track (default: the dataset's); anomaly: -g/--all name detectors")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
@@ -475,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add a verb: each has ``add_command(subparsers)`` and imports its heavy parts lazily.
-COMMAND_MODULES: list[str] = ["secgen_bench.report.command"]
+COMMAND_MODULES: list[str] = ["secgen_bench.report.command", "secgen_bench.datasets.command"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

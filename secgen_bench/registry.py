@@ -4,8 +4,8 @@ Every plugin, built-in or third-party, is a ``"module:attr"`` target that is
 imported only when it is used, so listing plugins never imports torch, pgmpy
 or SDV. Built-ins are declared in :mod:`secgen_bench.builtins`; third parties
 declare the same kind of target under the entry-point groups
-``secgen_bench.generators``, ``secgen_bench.metrics`` and
-``secgen_bench.datasets``; notebooks use the ``register_*`` decorators.
+``secgen_bench.generators``, ``secgen_bench.metrics``, ``secgen_bench.datasets``
+and ``secgen_bench.detectors`` (anomaly track); notebooks use the ``register_*`` decorators.
 A second plugin under a taken name is an error; a plugin that fails to import
 is listed as unavailable with the reason and never breaks the others.
 """
@@ -187,7 +187,9 @@ def _builtins(kind: str) -> Callable[[], dict[str, str]]:
 generators = Registry("generator", "secgen_bench.generators", _builtins("GENERATORS"))
 metrics = Registry("metric", "secgen_bench.metrics", _builtins("METRICS"))
 datasets = Registry("dataset", "secgen_bench.datasets", _builtins("DATASETS"))
+detectors = Registry("detector", "secgen_bench.detectors", _builtins("DETECTORS"))
 
 register_generator = generators.decorator
 register_metric = metrics.decorator
 register_dataset = datasets.decorator
+register_detector = detectors.decorator

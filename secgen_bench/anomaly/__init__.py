@@ -1,24 +1,21 @@
 """Anomaly-detection track: detectors learnt on normal sequences that score sequences (higher = more anomalous).
 
-``DETECTORS`` maps names to ``"module:Class"`` targets (imported lazily, like builtins).
+The built-in names live in ``secgen_bench.builtins.DETECTORS`` (the one source of
+truth); third parties add theirs under the entry-point group
+``secgen_bench.detectors``. ``load_detector`` goes through ``registry.detectors``.
 """
 from __future__ import annotations
 
-DETECTORS = {
-    "tadam": "secgen_bench.anomaly.tadam_detector:TADAMDetector",
-    "hmm": "secgen_bench.anomaly.hmm_detector:HMMDetector",
-    "tag": "secgen_bench.anomaly.tag:TAGDetector",
-    "rti+": "secgen_bench.anomaly.rtiplus:RTIPlusDetector",
-}
+from secgen_bench.builtins import DETECTORS
 
 
 def load_detector(name: str):
-    """The detector class registered under ``name``."""
-    import importlib
+    """The detector class registered under ``name`` (imported now; ValueError when the name is unknown)."""
+    from secgen_bench import registry
 
-    try:
-        target = DETECTORS[name]
-    except KeyError:
-        raise ValueError(f"unknown detector {name!r}; choose one of {', '.join(DETECTORS)}") from None
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    entry = registry.detectors.entry(name)        # RegistryError (a ValueError): "unknown detector ..."
+    obj = registry.detectors.peek(name)           # the class even when a declared extra is missing
+    return obj if obj is not None else entry.load("detector")
+
+
+__all__ = ["DETECTORS", "load_detector"]

@@ -8,6 +8,7 @@ or ``flags``+``direction``), its value vector holds its continuous columns.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,15 +55,59 @@ def informative_values(table: pd.DataFrame, schema: FlowSchema) -> list[str]:
 
 
 class Detector:
-    """Base class: set ``name``; implement ``_fit(ids, sequences, seed)`` and ``_score(sequences)``."""
+    """Base class: set ``name``; implement ``_fit(ids, sequences, seed)`` and ``_score(sequences)``.
+
+    Options are the keyword arguments of ``__init__`` (their defaults are the
+    "default" profile); ``PROFILES`` overrides some of them for "quick" and "paper".
+    """
 
     name: ClassVar[str] = ""
+    version: ClassVar[str] = "0.1"
+    track: ClassVar[str] = "anomaly"
     requires: ClassVar[tuple[str, ...]] = ()
     extra: ClassVar[str | None] = None
     description: ClassVar[str] = ""
+    PROFILES: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, **options: Any):
         self.options = options
+
+    @classmethod
+    def option_defaults(cls) -> dict[str, Any]:
+        """Every option the detector takes, with its default value."""
+        params = inspect.signature(cls.__init__).parameters.values()
+        return {p.name: p.default for p in params
+                if p.name != "self" and p.default is not inspect.Parameter.empty
+                and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+
+    @classmethod
+    def profile_options(cls, profile: str = "default", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The keyword arguments for ``profile`` plus ``overrides`` (strings from the CLI are typed by the default).
+
+        Unknown options and values the detector refuses raise ConfigError.
+        """
+        from secgen_bench.config import PROFILES, ConfigError, _coerce
+
+        if profile not in PROFILES:
+            raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+        defaults = cls.option_defaults()
+        values = {**cls.PROFILES.get(profile, {}), **(overrides or {})}
+        for key, value in list(values.items()):
+            if key not in defaults:
+                raise ConfigError(f"{cls.name}: unknown option {key!r}; options are {', '.join(sorted(defaults))}")
+            default = defaults[key]
+            hint = type(default) if isinstance(default, (bool, int, float, str)) else None
+            values[key] = _coerce(cls.name, key, value, hint)
+        try:
+            cls(**values)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{cls.name}: invalid configuration: {exc}") from None
+        return values
+
+    @classmethod
+    def resolved_config(cls, profile: str = "default", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Every option's value under ``profile`` + ``overrides`` (for records and cache keys)."""
+        return {**cls.option_defaults(), **cls.profile_options(profile, overrides)}
 
     def fit(self, table: pd.DataFrame, schema: FlowSchema, *, seed: int = 0) -> "Detector":
         table = schema.validate(table, source=f"{self.name} training table", extra="drop")

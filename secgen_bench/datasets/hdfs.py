@@ -35,6 +35,7 @@ BLOCK = re.compile(r"blk_-?\d+")
 STRUCTURED = ("LineId", "Date", "Time", "Content", "EventId")
 _NORMAL = {"normal", "0", "success", "false"}
 _ANOMALY = {"anomaly", "1", "fail", "true", "abnormal"}
+DEEPLOG_FILES = ("hdfs_train", "hdfs_test_abnormal")   # the default data when SECGEN_BENCH_DATA has them
 
 
 def _label(value) -> str:
@@ -181,7 +182,11 @@ def _looks_deeplog(path: Path) -> bool:
 
 
 class HDFSDataset(Dataset):
-    """HDFS per-block log event sequences with normal/anomaly labels."""
+    """HDFS per-block log event sequences with normal/anomaly labels.
+
+    Without a path: the DeepLog HDFS_v1 sessions of the shared data (4,855 normal +
+    16,838 anomalous) when present, else the loghub HDFS_2k sample, else the official download.
+    """
 
     name = "hdfs"
     version = "1.0"
@@ -192,6 +197,10 @@ class HDFSDataset(Dataset):
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default",
              labels: str | Path | None = None) -> LoadedData:
         origin = "user file"
+        if path is None and labels is None:
+            deeplog = cm.shared_file("hdfs", "deeplog_sequences")
+            if deeplog is not None and all((deeplog / f).is_file() for f in DEEPLOG_FILES):
+                return self._deeplog_sessions(deeplog)
         if path is None:
             path = cm.shared_file("hdfs", "loghub_HDFS_2k", "HDFS_2k.log_structured.csv")
             origin = "loghub HDFS_2k sample from SECGEN_BENCH_DATA (offline)"
@@ -201,6 +210,16 @@ class HDFSDataset(Dataset):
                 path, origin = fetch("hdfs_v1-traces"), "loghub HDFS_v1 Event_traces, official download (cached)"
         table, meta = read_hdfs(path, labels)
         meta.update(dataset=self.name, origin=origin, rows=len(table))
+        return LoadedData(table, HDFS, meta)
+
+    def _deeplog_sessions(self, folder: Path) -> LoadedData:
+        """The offline HDFS_v1 sessions: DeepLog's normal training file + its anomalous test file."""
+        parts = [read_hdfs(folder / f) for f in DEEPLOG_FILES]
+        table = HDFS.validate(pd.concat([t for t, _ in parts], ignore_index=True), str(folder))
+        meta = {"source": str(folder), "format": "DeepLog sessions (untimed)", "dataset": self.name,
+                "origin": "DeepLog HDFS_v1 sessions from SECGEN_BENCH_DATA (offline; the normal test file is absent)",
+                "rows": len(table), "sequences": sum(m["sequences"] for _, m in parts),
+                "anomalous_sequences": sum(m["anomalous_sequences"] for _, m in parts)}
         return LoadedData(table, HDFS, meta)
 
     @classmethod

@@ -42,7 +42,8 @@ from secgen_bench.runner.executor import Task
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.store import atomic_write_bytes
 
-DATA_FILES = ("train.pkl", "holdout.pkl", "schema.json", "meta.json")
+DATA_FILES = ("train.pkl", "holdout.pkl", "table.pkl", "schema.json", "meta.json")
+JOB_FILES = ("synthetic.csv", "scores.csv")  # what a job writes beside its records
 
 
 class RayExecutor:
@@ -109,7 +110,7 @@ class RayExecutor:
                     data_dir = task.spec["data_dir"]
                     if data_dir not in data_refs:
                         data_refs[data_dir] = ray.put(_read_files(Path(data_dir), DATA_FILES))
-                    cached = _read_files(Path(task.workdir), ("synthetic.csv",)) if task.spec.get("reuse_synthetic") else {}
+                    cached = _read_files(Path(task.workdir), JOB_FILES)
                     ref = remote.options(num_cpus=1, num_gpus=1 if wants_gpu else 0, max_retries=self.max_retries,
                                          retry_exceptions=False).remote(task, data_refs[data_dir], cached,
                                                                         list(sys.path))
@@ -133,14 +134,14 @@ class RayExecutor:
 
     def _collect(self, ray, ref, task: Task) -> Outcome:
         try:
-            outcome, synthetic = ray.get(ref)
+            outcome, produced = ray.get(ref)
         except ray.exceptions.RayError as exc:  # retries exhausted (worker/node died, OOM kill...)
             first = str(exc).strip().splitlines()
             return Outcome("error", "start", error=(f"Ray infrastructure failure after {self.max_retries} "
                                                     f"retries: {type(exc).__name__}: {first[0] if first else ''}"
                                                     ).rstrip(": "))
-        if synthetic is not None:
-            atomic_write_bytes(Path(task.workdir) / "synthetic.csv", synthetic)
+        for name, blob in produced.items():
+            atomic_write_bytes(Path(task.workdir) / name, blob)
         return outcome
 
 
@@ -149,8 +150,9 @@ def _read_files(folder: Path, names: tuple[str, ...]) -> dict[str, bytes]:
 
 
 def _remote_run_task(task: Task, data_files: dict[str, bytes], cached: dict[str, bytes],
-                     driver_path: list[str]) -> tuple[Outcome, bytes | None]:
-    """Worker side: stage the inputs in a scratch folder, run the isolated job, return outcome + sample."""
+                     driver_path: list[str]) -> tuple[Outcome, dict[str, bytes]]:
+    """Worker side: stage the inputs in a scratch folder, run the isolated job, return the outcome and
+    the job files (sample, scores) that are new or changed."""
     from secgen_bench.runner.executor import run_task
 
     for p in driver_path:  # the job's child process inherits sys.path: let it import the driver's plugins
@@ -170,8 +172,7 @@ def _remote_run_task(task: Task, data_files: dict[str, bytes], cached: dict[str,
         job_dir.mkdir(parents=True, exist_ok=True)
         spec = {**task.spec, "data_dir": str(data_dir), "job_dir": str(job_dir)}
         outcome = run_task(replace(task, spec=spec, workdir=job_dir))
-        produced = job_dir / "synthetic.csv"
-        sample = produced.read_bytes() if produced.exists() else None
-        return outcome, None if sample == cached.get("synthetic.csv") else sample
+        produced = _read_files(job_dir, JOB_FILES)
+        return outcome, {n: b for n, b in produced.items() if b != cached.get(n)}
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -87,11 +87,15 @@ def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, 
     data = load_dataset(source, profile, track=track)
     table = data.schema.validate(data.table, source=source.label)
     labels = data.schema.by_role("label")
-    if labels:  # ground truth is never generated from: generators see the traffic columns only
+    anomaly = (track or _dataset_track(source)) == ANOMALY_TRACK
+    if labels and not anomaly:  # ground truth is never generated from: generators see the traffic columns only
         schema = data.schema.select([c for c in data.schema.names if c not in labels], name=data.schema.name)
         table = table[schema.names]
         data = LoadedData(table, schema, {**data.meta, "dropped_label_columns": labels})
-    train, holdout = split_holdout(table, data.schema, protocol.holdout_fraction, seed=0, method=protocol.split)
+    if anomaly:  # --- anomaly track: labels kept, normal-only train, test at the natural ratio ---
+        train, holdout, data = _anomaly_split(table, data, source, protocol, profile)
+    else:
+        train, holdout = split_holdout(table, data.schema, protocol.holdout_fraction, seed=0, method=protocol.split)
     key = f"{source.label}-{table_fingerprint(train)[:8]}{table_fingerprint(holdout)[:8]}{data.schema.fingerprint()[:8]}"
     ref = DatasetRef(source.label, key, len(train), len(holdout))
     ddir = store.data_dir(key)
@@ -100,6 +104,8 @@ def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, 
         write_pickle(ddir / "holdout.pkl", holdout)
         write_json(ddir / "meta.json", {"label": source.label, "n_train": len(train), "n_holdout": len(holdout),
                                         "track": getattr(data, "track", None), **_plain(data.meta)})
+        if anomaly:  # each detector job draws its own seed's split from the whole labelled table
+            write_pickle(ddir / "table.pkl", table)
         write_json(ddir / "schema.json", data.schema.to_dict())
     return ref, LoadedData(train, data.schema, data.meta)
 
@@ -113,6 +119,43 @@ def _plain(meta: dict) -> dict:
         elif isinstance(v, (list, tuple)) and len(v) <= 100 and all(isinstance(x, (str, int, float)) for x in v):
             out[k] = list(v)
     return out
+
+
+# ---- anomaly track (detectors instead of generators; see secgen_bench/anomaly/track.py) ----------------
+ANOMALY_TRACK = "anomaly"
+
+
+def _anomaly_split(table, data: LoadedData, source: DatasetSource, protocol: Protocol, profile: str):
+    """(train, test, data with the protocol in its meta) by secgen_bench.anomaly.protocol.
+
+    The split of seed 0 identifies the dataset (its key) and fills train.pkl/holdout.pkl; the jobs split
+    table.pkl again with their own seed.
+    """
+    from secgen_bench.anomaly.protocol import anomaly_split
+
+    split = anomaly_split(table, data.schema, profile=profile, holdout_fraction=protocol.holdout_fraction, seed=0,
+                          source=source.label)
+    meta = {**data.meta, **{f"anomaly_{k}": v for k, v in split.description.items()}}
+    return split.train, split.test, LoadedData(table, data.schema, meta)
+
+
+def detector_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRef, str | None]:
+    """A detector in the job's generator slot (the records and leaderboard call it "generator")."""
+    from secgen_bench.anomaly.track import detector_config
+
+    target, version, config, _, reason = detector_config(name, profile, overrides)
+    return GeneratorRef(name, target, version, config, config_hash(config), dict(overrides), "sequences"), reason
+
+
+def anomaly_metric_refs(names: Sequence[str] | None) -> list[tuple[MetricRef, str | None]]:
+    from secgen_bench.anomaly.track import METRIC_VERSION, METRICS, METRICS_TARGET, metric_names
+
+    try:
+        chosen = metric_names(names)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    return [(MetricRef(n, METRICS_TARGET, METRIC_VERSION, METRICS[n][1]), None) for n in chosen]
+# ---- end anomaly track --------------------------------------------------------------------------------
 
 
 def _dataset_track(source: DatasetSource) -> str:
@@ -177,30 +220,36 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
     tasks: list[Task] = []
     jobs_by_key: dict[str, tuple[Job, list[MetricRef], dict[str, str]]] = {}
     plan_rows = []
+    notes: dict[str, str] = {}
     for source in request.datasets:
         track = request.track or _dataset_track(source)
         ds_ref, data = prepare_dataset(store, source, request.protocol, request.profile, request.track)
-        metrics = metric_refs(request.metrics, track)
+        anomaly = track == ANOMALY_TRACK
+        if anomaly and "anomaly_protocol" in data.meta:
+            notes[ds_ref.label] = data.meta["anomaly_protocol"]
+        metrics = anomaly_metric_refs(request.metrics) if anomaly else metric_refs(request.metrics, track)
         metric_errors = {m.name: r for m, r in metrics if r}
         mrefs = [m for m, _ in metrics]
-        gens = list(request.generators) or generators_for_track(track)
-        for gname in [REFERENCE] + gens:
+        gens = list(request.generators) or (registry.detectors.names() if anomaly else generators_for_track(track))
+        for gname in ([] if anomaly else [REFERENCE]) + gens:   # detectors have no Reference row
             if gname == REFERENCE:
                 gref, reason = GeneratorRef(REFERENCE, "", __version__, {}, "holdout"), None
+            elif anomaly:
+                gref, reason = detector_ref(gname, request.profile, request.overrides.get(gname, {}))
             else:
                 gref, reason = generator_ref(gname, request.profile, request.overrides.get(gname, {}))
-            n_syn = _n_synthetic(data, gref.unit, request.protocol)
+            n_syn = 0 if anomaly else _n_synthetic(data, gref.unit, request.protocol)
             for seed in request.protocol.seeds:
                 job = Job(gref, ds_ref, seed, n_syn, request.profile)
                 plan_rows.append(job.key)
                 jobs_by_key[job.key] = (job, mrefs, metric_errors)
-                task = _task_for(store, request, job, mrefs, metric_errors, reason, run_id, env, emit)
+                task = _task_for(store, request, job, mrefs, metric_errors, reason, run_id, env, emit, track)
                 if task is not None:
                     tasks.append(task)
     write_json(store.plan_path, {
         "run_id": run_id, "created": _now(), "profile": request.profile, "protocol": asdict(request.protocol),
         "generators": list(request.generators), "datasets": [asdict(d) for d in request.datasets],
-        "metrics": list(request.metrics or []), "device": request.device, "jobs": plan_rows,
+        "metrics": list(request.metrics or []), "device": request.device, "jobs": plan_rows, "notes": notes,
         "secgen_bench": __version__, "environment": env,
     })
     emit(RunEvent("planned", total=len(tasks)))
@@ -224,7 +273,7 @@ def _n_synthetic(data: LoadedData, unit: str, protocol: Protocol) -> int:
 
 
 def _task_for(store: RunStore, request: RunRequest, job: Job, mrefs: list[MetricRef], metric_errors: dict,
-              reason: str | None, run_id: str, env: dict, emit) -> Task | None:
+              reason: str | None, run_id: str, env: dict, emit, track: str | None = None) -> Task | None:
     key = job.key
     job_dir = store.job_dir(key)
     previous = store.job_record(key) if request.resume else None
@@ -241,7 +290,7 @@ def _task_for(store: RunStore, request: RunRequest, job: Job, mrefs: list[Metric
         emit(RunEvent("finished", job=job, status="error", message=reason))
         return None
     reuse = bool(previous and previous.get("status") == "ok")
-    cached = _cache_path(key) if request.use_cache and not job.is_reference else None
+    cached = _cache_path(key) if request.use_cache and not job.is_reference and track != ANOMALY_TRACK else None
     if not reuse and cached is not None and cached.exists():
         job_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, job_dir / "synthetic.csv")
@@ -252,7 +301,8 @@ def _task_for(store: RunStore, request: RunRequest, job: Job, mrefs: list[Metric
         "device": request.device, "data_dir": str(store.data_dir(job.dataset.key)), "job_dir": str(job_dir),
         "n_synthetic": job.n_synthetic, "reference": job.is_reference, "reuse_synthetic": reuse,
         "metrics": [asdict(m) for m in runnable], "repeats": request.protocol.repeats,
-        "sample_size": request.protocol.sample_size,
+        "sample_size": request.protocol.sample_size, "track": track,
+        "holdout_fraction": request.protocol.holdout_fraction,
     }
     emit(RunEvent("started", job=job))
     return Task(key, spec, job_dir, request.protocol.timeout_s, request.protocol.memory_limit_mb,
