@@ -79,3 +79,17 @@ def test_temporal_metrics_are_full_protocol_and_need_a_timestamp():
     for metric in (ACF(), LagCorr()):
         with pytest.raises(ValueError, match="timestamp"):
             metric(table, table, no_ts)
+
+
+def test_acf_refuses_a_span_too_long_for_a_dense_grid_instead_of_exhausting_memory():
+    import pandas as pd
+    import pytest
+
+    from secgen_bench.datasets.schemas import CIDDS_BI
+    from secgen_bench.metrics.temporal import ACF
+
+    rows = [("2016-08-02 10:00:00", "TCP", "a", "b", 80, 1, 1, 1, 1, 0.1, "......"),
+            ("2022-06-04 10:00:00", "TCP", "a", "b", 80, 1, 1, 1, 1, 0.1, "......")]
+    t = CIDDS_BI.validate(pd.DataFrame(rows, columns=CIDDS_BI.names))
+    with pytest.raises(ValueError, match="acf: the real flows span .* more than"):
+        ACF()(t, t, CIDDS_BI)

@@ -23,7 +23,8 @@ is capped at ``max_lag`` (the artefact used every lag up to the series length),
 and the sum is averaged over the significant lags instead of divided by the
 series length, so the value is an average ACF error in [0, 2].
 
-``lagcorr`` (lower is better): on the flows in time order, for each lag
+``lagcorr`` (lower is better): on the flows in time order (ties in time broken
+by the continuous values, so the row order of the table never matters), for each lag
 l = 1..``lags``, the matrix C_l[a, b] = Pearson correlation between continuous
 column a at flow t and column b at flow t + l (NaN, e.g. a constant column,
 -> 0); metric = mean over l of the Frobenius norm of C_l(real) - C_l(synthetic).
@@ -63,11 +64,20 @@ def bartlett_significant(r: np.ndarray, n: int, z: float = BARTLETT_Z) -> np.nda
     return lags[np.abs(r[1:]) >= z * np.sqrt(var[1:])]
 
 
+MAX_GRID_SECONDS = 31 * 24 * 3600  # a month of 1-second bins (~2.7M per column) at most
+
+
 def per_second_sums(table: pd.DataFrame, ts: str, cols: list[str], metric: str, which: str) -> pd.DataFrame:
     seconds = table[ts].astype("datetime64[ns]").dt.floor("s")
     frame = pd.DataFrame({c: numeric(table[c], metric, which) for c in cols})
     frame.index = seconds.to_numpy()
     sums = frame.groupby(level=0).sum()
+    span = int((sums.index.max() - sums.index.min()) / pd.Timedelta(seconds=1)) + 1
+    if span > MAX_GRID_SECONDS:
+        # A capture spanning years (e.g. two bursts far apart) would need a dense grid of
+        # hundreds of millions of seconds: refuse with a clear error instead of exhausting memory.
+        raise ValueError(f"{metric}: the {which} flows span {span:,} s, more than the {MAX_GRID_SECONDS:,} s "
+                         f"a 1-second series may cover")
     grid = pd.date_range(sums.index.min(), sums.index.max(), freq="s")
     return sums.reindex(grid, fill_value=0.0)
 
@@ -158,8 +168,11 @@ class LagCorr(Metric):
         for which, t in (("real", real), ("synthetic", synthetic)):
             if len(t) <= self.lags + 2:
                 raise ValueError(f"{self.name}: {which} table needs more than {self.lags + 2} flows, got {len(t)}")
-            order = np.argsort(t[ts].astype("datetime64[ns]").astype("int64").to_numpy(), kind="stable")
-            mats.append(np.column_stack([numeric(t[c], self.name, which)[order] for c in cols]))
+            x = np.column_stack([numeric(t[c], self.name, which) for c in cols])
+            # time order; flows at the same instant ordered by their values, so that the table's row order
+            # cannot change the result (rows equal in time and values are interchangeable here)
+            order = np.lexsort((*x.T[::-1], t[ts].astype("datetime64[ns]").astype("int64").to_numpy()))
+            mats.append(x[order])
         per_lag = {f"lag{l}": float(np.linalg.norm(lagged_correlation(mats[0], l) - lagged_correlation(mats[1], l)))
                    for l in range(1, self.lags + 1)}
         return MetricResult(float(np.mean(list(per_lag.values()))), per_lag)
