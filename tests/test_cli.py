@@ -80,3 +80,15 @@ def test_run_quick_writes_a_run_directory_and_leaderboard(tmp_path):
                             "--out", str(out), "--metrics", "jsd,cmd", "--resume", "--no-progress"],
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout.count("skip ") == 2
+
+
+def test_evaluate_json_gives_the_artefact_values_on_full_tables(shared_specs, capsys):
+    fx = shared_specs / "metric-fixtures"
+    expected = json.loads((fx / "expected_artefact_values.json").read_text())["synth_noisy"]
+    code, out, _ = run_cli(["evaluate", "--real", str(fx / "real_2000.csv"), "--synthetic",
+                            str(fx / "synth_noisy_2000.csv"), "--metrics", "jsd,emd,pcd,cmd,density,coverage,dkc",
+                            "--repeats", "1", "--sample-size", "all", "--json"], capsys)
+    got = json.loads(out)
+    assert code == 0
+    for name, value in got.items():
+        assert value == pytest.approx(expected[name], rel=1e-6), name
