@@ -356,7 +356,7 @@ def cmd_reproduce(args) -> int:
     progress = _progress(args)
     with progress:
         rep = reproduce(args.table, out, data=args.data, profile=args.profile, seeds=seeds, resume=args.resume,
-                        on_event=progress.event)
+                        on_event=progress.event, split=args.split)
     command = "secgen-bench " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("secgen-bench") else \
         f"secgen-bench reproduce {args.table} --profile {args.profile}" + (f" --data {args.data}" if args.data else "")
     text = rep.to_markdown()
@@ -473,6 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", help="raw CIDDS-001 CSV (default: the shared sample or the official download)")
     s.add_argument("--profile", default="quick", choices=["quick", "default", "full"])
     s.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
+    s.add_argument("--split", default="random", choices=["random", "time"],
+                   help="how the Reference flows are held out (random 30 %% or the last 30 %% in time)")
     s.add_argument("--out", help="output directory (default: runs/<table>-<timestamp>)")
     s.add_argument("--resume", action="store_true")
     s.add_argument("--no-progress", action="store_true")
