@@ -4,7 +4,9 @@ Closest to the Reference row's value is best. Draw ``n`` (500) rows, without
 replacement and with the run's seed, from the holdout, the real training table
 and the synthetic table (fewer when a table is smaller: all three samples take
 the smallest size, as the artefact's later version does; a table of exactly
-``n`` rows is used whole, in a seeded order that cannot change the result).
+``n`` rows is used whole, in a seeded order that cannot change the result; a
+larger one is sorted by its values before the draw, so that the sample, hence
+MD, does not depend on the table's row order).
 Hamming distance = fraction of the feature columns (all but sequence ids and
 labels; timestamp as integer ns) whose values differ, from each of the 2n real
 rows to each synthetic row. For each radius r in ``numpy.linspace(0, 1, 15)``
@@ -66,7 +68,11 @@ def mismatch_matrix(real_codes: np.ndarray, synth_codes: np.ndarray, chunk: int 
     return out
 
 
-def _sample(table: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+def _sample(table: pd.DataFrame, n: int, rng: np.random.Generator, columns: list[str]) -> pd.DataFrame:
+    """``n`` seeded rows. A table larger than ``n`` is first sorted by its values (all compared columns,
+    rows equal on them are interchangeable), so that the sample depends on its content, not its row order."""
+    if len(table) > n:
+        table = table.sort_values(columns, kind="mergesort")
     return table.iloc[rng.choice(len(table), size=n, replace=False)].reset_index(drop=True)
 
 
@@ -107,7 +113,7 @@ class MD(Metric):
         require([("real", real), ("synthetic", synthetic), ("holdout", holdout)], cols, self.name)
         n = min(self.n, len(real), len(holdout), len(synthetic))
         rng = np.random.default_rng(seed)
-        test, train, synth = _sample(holdout, n, rng), _sample(real, n, rng), _sample(synthetic, n, rng)
+        test, train, synth = (_sample(t, n, rng, cols) for t in (holdout, real, synthetic))
         real_cols, synth_cols = [], []
         for c in cols:
             parts = [test[c], train[c], synth[c]]
