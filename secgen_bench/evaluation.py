@@ -105,7 +105,8 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
     for name, out in outcomes.items():
         if out.error is None and out.values:
             out.mean = float(np.mean(out.values))
-            out.std = float(np.std(out.values, ddof=1)) if len(out.values) > 1 else 0.0
+            identical = max(out.values) == min(out.values)  # e.g. every repetition saw the whole table
+            out.std = float(np.std(out.values, ddof=1)) if len(out.values) > 1 and not identical else 0.0
             out.breakdown = _mean_breakdown(breakdowns[name])
     return outcomes
 
