@@ -95,6 +95,10 @@ def _overrides(items: list[str] | None) -> dict[str, dict]:
 
 # ---- commands ---------------------------------------------------------------------------------
 def cmd_list(args) -> int:
+    if args.kind == "datasets" and not args.json:  # with size, source and cache state
+        from secgen_bench.datasets.command import cmd_list as list_datasets
+
+        return list_datasets(args)
     from rich.console import Console
     from rich.table import Table
 

@@ -242,7 +242,7 @@ def cmd_list(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="secgen-bench datasets (descriptions: --json or `secgen-bench list datasets`)")
+    table = Table(title="secgen-bench datasets (descriptions: secgen-bench list datasets --json)")
     for col in ("name", "track", "size", "source", "download", "cached"):
         table.add_column(col, no_wrap=col == "name")
     for r in rows:
