@@ -11,37 +11,17 @@ from secgen_bench.config import ConfigError  # noqa: E402
 from secgen_bench.datasets.schemas import CIDDS_BI  # noqa: E402
 from secgen_bench.generators.base import check_sample  # noqa: E402
 from secgen_bench.generators.ewgan_gp import EWGANGP  # noqa: E402
-from secgen_bench.schema import Column, FlowSchema, Role  # noqa: E402
+from tests.generator_fixtures import real_2000, tiny_table  # noqa: E402
 
 TINY = {"ip2vec_epochs": 1, "hidden": 32, "layers": 2, "iterations": 20, "batch_size": 16}
 
 
-def tiny_table(rows: int = 48, seed: int = 0) -> tuple[pd.DataFrame, FlowSchema]:
-    rng = np.random.default_rng(seed)
-    schema = FlowSchema("tiny", (Column("ts", Role.TIMESTAMP), Column("src", Role.IP), Column("dst", Role.IP),
-                                 Column("port", Role.PORT), Column("proto", Role.PROTOCOL),
-                                 Column("bytes", Role.BYTES, "out"), Column("dur", Role.DURATION)))
-    table = pd.DataFrame({
-        "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.uniform(0, 3600, rows)), unit="s"),
-        "src": rng.choice(["10.0.0.1", "10.0.0.2", "10.0.0.3"], rows),
-        "dst": rng.choice(["192.168.1.1", "8.8.8.8"], rows),
-        "port": rng.choice([53, 80, 443], rows),
-        "proto": rng.choice(["TCP", "UDP"], rows),
-        "bytes": np.where(rng.random(rows) < 0.3, 0, rng.integers(40, 5000, rows)),
-        "dur": np.round(rng.exponential(1.0, rows), 3),
-    })
-    return schema.validate(table), schema
 
 
 
 @pytest.fixture(scope="module")
 def real_fit():
-    from tests.conftest import shared_specs_dir
-
-    specs = shared_specs_dir()
-    if specs is None:
-        pytest.skip("../shared/specs absent")
-    table = CIDDS_BI.validate(pd.read_csv(specs / "metric-fixtures" / "real_2000.csv"))
+    table = real_2000()
     return table, EWGANGP(profile="quick").fit(table, CIDDS_BI, seed=0)
 
 
