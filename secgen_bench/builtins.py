@@ -1,8 +1,8 @@
 """The built-in plugins, declared exactly like third-party entry points: ``name -> "module:attr"``.
 
-Nothing here is imported until a plugin is used. Targets under ``_planned``
-are names the project has fixed but not built yet: they list as unavailable
-("not implemented yet") and never pretend to work.
+Nothing here is imported until a plugin is used. A name the project fixes
+before its plugin exists points at a class whose ``unavailable_reason`` says
+so: it lists as unavailable and never pretends to work.
 """
 
 GENERATORS = {
