@@ -9,9 +9,8 @@ from secgen_bench.config import ConfigError
 from secgen_bench.datasets.schemas import CIDDS_BI
 from secgen_bench.generators.base import check_sample
 from secgen_bench.generators.sdv_synthesizers import CTGAN, TVAE
-from secgen_bench.schema import FlowSchema, Role
 from tests.conftest import shared_specs_dir
-from tests.test_generators_bn import TINY_SCHEMA, tiny_table
+from tests.test_generators_bn import TINY_SCHEMA, _check_ranges, tiny_table
 
 pytest.importorskip("sdv")
 
@@ -27,18 +26,6 @@ def tiny():
 @pytest.fixture(scope="module")
 def fitted(tiny):
     return {cls: cls(profile="quick", **TINY).fit(tiny, TINY_SCHEMA, seed=0) for cls in GENERATORS}
-
-
-def _check_ranges(sample: pd.DataFrame, train: pd.DataFrame, schema: FlowSchema) -> None:
-    for c in schema.by_role(Role.BYTES, Role.PACKETS, Role.COUNT, Role.DURATION):
-        assert (sample[c] >= 0).all(), c
-    for c in schema.by_role(Role.PORT):
-        assert sample[c].between(0, 65535).all()
-    ts = schema.timestamp
-    assert sample[ts].min() >= train[ts].min() and sample[ts].max() <= train[ts].max()
-    assert sample[ts].is_monotonic_increasing
-    for c in schema.discrete:
-        assert set(sample[c]) <= set(train[c]), c
 
 
 @pytest.mark.parametrize("cls", GENERATORS)
