@@ -288,7 +288,11 @@ class FlowCodec:
     """A whole flow table <-> a table of integer codes (one column per field; the timestamp gives two)."""
 
     def __init__(self, *, n_components: int = 40, tail_quantile: float = 0.9, binning: str = "gmm",
-                 max_categories: int = 64, min_count: int = 2, n_time_bins: int = 48, max_fit_rows: int = 5000):
+                 max_categories: int = 64, min_count: int = 2, n_time_bins: int = 48, max_fit_rows: int = 5000,
+                 decode: str = "bin"):
+        if decode not in ("bin", "joint"):
+            raise ValueError(f"decode must be 'bin' or 'joint', got {decode!r}")
+        self.decode_mode = decode
         self.options = dict(n_components=n_components, tail_quantile=tail_quantile, binning=binning,
                             max_fit_rows=max_fit_rows)
         self.max_categories, self.min_count, self.n_time_bins = max_categories, min_count, n_time_bins
@@ -307,7 +311,17 @@ class FlowCodec:
                 self.codecs_[col.name] = ContinuousBinner(**self.options).fit(values.to_numpy(float), seed=seed + i)
             else:
                 self.codecs_[col.name] = CategoryCodec(self.max_categories, self.min_count).fit(values.to_numpy())
+        self.joint_ = None
+        cont = self._continuous_columns()
+        if cont and getattr(self, "decode_mode", "bin") == "joint":
+            from secgen_bench.generators.bin_decoding import JointBinTable
+
+            self.joint_ = JointBinTable(np.column_stack([self.codecs_[c].encode(table[c].to_numpy(float)) for c in cont]),
+                                        np.column_stack([table[c].to_numpy(float) for c in cont]))
         return self
+
+    def _continuous_columns(self) -> list[str]:
+        return [c for c, codec in self.codecs_.items() if isinstance(codec, ContinuousBinner)]
 
     @property
     def code_columns(self) -> list[str]:
@@ -353,10 +367,17 @@ class FlowCodec:
             if isinstance(codec, TimestampCodec):
                 out[col.name] = codec.decode(codes[col.name + WEEKDAY_SUFFIX], codes[col.name + TOD_SUFFIX], rng)
             elif isinstance(codec, ContinuousBinner):
-                out[col.name] = cast_numeric(codec.decode(codes[col.name], rng), col.role)
+                out[col.name] = codec.decode(codes[col.name], rng)
             else:
                 values = codec.decode(codes[col.name], rng)
                 out[col.name] = values.astype(np.int64) if col.role is Role.PORT else values
+        cont = self._continuous_columns()
+        if getattr(self, "joint_", None) is not None:
+            filled = self.joint_.fill(codes[cont].to_numpy(), np.column_stack([out[c] for c in cont]), rng)
+            for i, c in enumerate(cont):
+                out[c] = filled[:, i]
+        for c in cont:
+            out[c] = cast_numeric(out[c], self.schema_.column(c).role)
         return pd.DataFrame(out).astype(self.schema_.dtypes)
 
 

@@ -14,7 +14,11 @@ least ``min_count`` times) and share one "other" code for the rest, which
 decodes from the rare values' empirical distribution (the ``paper`` profile
 keeps every value: ``min_count=1`` and an unbounded ``max_categories``);
 sampling is our vectorised numpy ancestral sampler, not pgmpy's; training rows
-beyond ``max_train_rows`` are subsampled (seeded) to bound the hill climbing.
+beyond ``max_train_rows`` are subsampled (seeded) to bound the hill climbing;
+``decode="joint"`` (default; the ``paper`` profile decodes each cell on its own
+as the artefact did) gives a generated flow the continuous values of a training
+flow with the same bins (:mod:`secgen_bench.generators.bin_decoding`), the same
+decoding FlowChronicle uses here, so the two are compared on their models.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ class BNConfig:
     min_count: int = 2
     n_time_bins: int = 48           # time-of-day bins (equal frequency)
     max_train_rows: int = 50_000    # 0 = all rows
+    decode: str = "joint"           # continuous cells: "joint" (see bin_decoding.py) or "bin" (each alone, artefact)
 
     def __post_init__(self) -> None:
         from secgen_bench.generators.bayesnet import SCORINGS
@@ -50,6 +55,8 @@ class BNConfig:
             raise ValueError(f"scoring must be one of {', '.join(SCORINGS)}, got {self.scoring!r}")
         if self.equivalent_sample_size <= 0:
             raise ValueError(f"equivalent_sample_size must be > 0, got {self.equivalent_sample_size}")
+        if self.decode not in ("bin", "joint"):
+            raise ValueError(f"decode must be 'bin' or 'joint', got {self.decode!r}")
         if self.max_iter < 0:
             raise ValueError(f"max_iter must be >= 0, got {self.max_iter}")
         if self.n_components < 1:
@@ -70,7 +77,7 @@ class BNConfig:
 
         return FlowCodec(n_components=self.n_components, tail_quantile=self.tail_quantile,
                          max_categories=self.max_categories, min_count=self.min_count,
-                         n_time_bins=self.n_time_bins)
+                         n_time_bins=self.n_time_bins, decode=self.decode)
 
     def learn(self, codes: pd.DataFrame, cardinalities: dict[str, int], seed: int):
         from secgen_bench.generators.bayesnet import learn_bayesnet
@@ -82,7 +89,8 @@ class BNConfig:
 
 BN_PROFILES = {
     "quick": {"max_iter": 60, "n_components": 10, "max_categories": 32, "n_time_bins": 24, "max_train_rows": 2000},
-    "paper": {"max_iter": 1_000_000, "max_categories": 1_000_000, "min_count": 1, "max_train_rows": 0},
+    "paper": {"max_iter": 1_000_000, "max_categories": 1_000_000, "min_count": 1, "max_train_rows": 0,
+              "decode": "bin"},
 }
 
 
@@ -96,7 +104,7 @@ def subsample_rows(table: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFram
 
 class IndependentBN(Generator):
     name = "independent-bn"
-    version = "1.0"
+    version = "1.1"
     description = "Bayesian network over one flow's discretised fields (FlowChronicle baseline, pgmpy hill climbing + BIC)."
     Config = BNConfig
     PROFILES = BN_PROFILES

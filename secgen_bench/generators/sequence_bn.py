@@ -48,7 +48,7 @@ def _var(column: str, position: int) -> str:
 
 class SequenceBN(Generator):
     name = "sequence-bn"
-    version = "1.0"
+    version = "1.1"
     description = "Bayesian network over windows of k consecutive flows (FlowChronicle baseline)."
     Config = SequenceBNConfig
     PROFILES = {"quick": {**BN_PROFILES["quick"], "max_iter": 40}, "paper": BN_PROFILES["paper"]}

@@ -17,7 +17,10 @@ artefact's pgmpy setup:
   (eps = 1/2) prequential code of the variable's values, with the alphabet
   being the values observed in the coded data (as the artefact's count-only
   CPT "fit" does);
-* sampling: forward sampling with K2 (add-one) parameters.
+* sampling: forward sampling with parameters ``(count + a) / (row count + a k)``;
+  a = 1 (K2, the artefact's ``BayesianEstimator(prior_type="K2")``) unless
+  the caller chooses another pseudo-count (0.5 = the KT estimator the MDL
+  code uses; 0 = maximum likelihood).
 
 Moves are tried in a fixed order (additions, removals, reversals; by
 variable index), so ties are broken deterministically; an exact bound skips
@@ -226,8 +229,11 @@ class DiscreteBN:
                 raise ValueError("Bayesian network structure has a cycle")
         return order
 
-    def fit_params(self, data: np.ndarray) -> "DiscreteBN":
-        """K2 (add-one) conditional tables on the observed parent configurations."""
+    def fit_params(self, data: np.ndarray, pseudocount: float = 1.0) -> "DiscreteBN":
+        """Conditional tables on the observed parent configurations, ``pseudocount`` added to every cell
+        (1 = K2); an unobserved parent configuration samples uniformly."""
+        if pseudocount < 0:
+            raise ValueError(f"pseudocount must be >= 0, got {pseudocount}")
         local, card, states = compress(data)
         self.states = states
         self.card = card
@@ -240,7 +246,7 @@ class DiscreteBN:
             keys, inv = np.unique(cfg, return_inverse=True)
             counts = np.zeros((len(keys), k), dtype=np.float64)
             np.add.at(counts, (inv.reshape(-1), local[:, v]), 1.0)
-            probs = (counts + 1.0) / (counts.sum(axis=1, keepdims=True) + k)
+            probs = (counts + pseudocount) / (counts.sum(axis=1, keepdims=True) + pseudocount * k)
             self.cpts.append((keys, np.cumsum(probs, axis=1)))
         return self
 

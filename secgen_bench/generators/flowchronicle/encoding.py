@@ -3,24 +3,35 @@
 Rows are sorted by time (stable). Timestamps become integer units of 10 ms
 from the first flow. Continuous columns (bytes, packets, counts, durations)
 are discretised: 0 is its own bin (code 0) and non-zero values go to 40
-quantile bins (``pd.qcut(..., 40, duplicates="drop")``, codes 1..B); decoding
-draws uniformly inside the bin. Every other column is categorical (codes of
-the sorted distinct values). Column roles come from the schema only.
+quantile bins (``pd.qcut(..., 40, duplicates="drop")``, codes 1..B). Decoding
+(``decode``): ``"uniform"`` draws uniformly inside the bin, as the artefact
+does; ``"empirical"`` draws one of the training values of the bin, which keeps
+the within-bin distribution (integer packet counts, the maximum of the top bin)
+exactly; ``"joint"`` copies all continuous values of a random training flow
+whose continuous cells fall in the same bins as the generated flow (so bytes,
+packets and duration stay consistent inside their bins), and falls back to
+``"empirical"`` for a combination of bins no training flow has. Every other
+column is categorical (codes of the sorted distinct values). Column roles come from the schema only.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from secgen_bench.generators.bin_decoding import JointBinTable
 from secgen_bench.schema import FlowSchema, Role, SchemaError
 
 TIME_UNIT_NS = 10_000_000   # 10 ms
+DECODERS = ("uniform", "empirical", "joint")
 
 
 class FlowEncoding:
     """Codes of one training table plus what is needed to decode samples."""
 
-    def __init__(self, table: pd.DataFrame, schema: FlowSchema, n_bins: int = 40):
+    def __init__(self, table: pd.DataFrame, schema: FlowSchema, n_bins: int = 40, decode: str = "uniform"):
+        if decode not in DECODERS:
+            raise ValueError(f"flowchronicle: decode must be one of {DECODERS}, not {decode!r}")
+        self.decode_mode = decode
         ts = schema.timestamp
         if ts is None:
             raise SchemaError(f"flowchronicle: schema {schema.name!r} has no timestamp column; FlowChronicle models time")
@@ -50,6 +61,7 @@ class FlowEncoding:
         self.codes = np.zeros((n, len(self.columns)), dtype=np.int64)
         self.values: list[np.ndarray] = []       # categorical: code -> value
         self.edges: list[np.ndarray | None] = []  # continuous: bin edges (codes 1..B)
+        self.bin_values: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # continuous: sorted values, bin starts
         # IP columns share one vocabulary so a SET on one IP column can be USEd on another
         ip_vocab = None
         if self.ip_columns:
@@ -63,6 +75,9 @@ class FlowEncoding:
             elif j in self.continuous:
                 codes, edges = _quantile_bins(v.astype(np.float64), n_bins)
                 self.codes[:, j] = codes
+                by_bin = np.argsort(codes, kind="stable")
+                self.bin_values[j] = (v.astype(np.float64)[by_bin],
+                                      np.searchsorted(codes[by_bin], np.arange(len(edges) + 1)))
                 self.values.append(np.arange(len(edges)))          # codes 0..B
                 self.edges.append(edges)
             else:
@@ -70,6 +85,10 @@ class FlowEncoding:
                 self.codes[:, j] = inv
                 self.values.append(uniq)
                 self.edges.append(None)
+        self.joint = None
+        if self.continuous and decode == "joint":
+            self.joint = JointBinTable(self.codes[:, self.continuous], np.column_stack(
+                [table[self.columns[j]].to_numpy(dtype=np.float64)[order] for j in self.continuous]))
         self.cardinality = np.array([int(self.codes[:, j].max()) + 1 for j in range(len(self.columns))], dtype=np.int64)
         # number of distinct values present (the artefact's per-column domain size for FIXED values)
         self.domain_sizes = np.array([len(np.unique(self.codes[:, j])) for j in range(len(self.columns))], dtype=np.int64)
@@ -140,14 +159,24 @@ class FlowEncoding:
                 x = np.zeros(len(c), dtype=np.float64)
                 nz = c > 0
                 if nz.any():
-                    lo = edges[c[nz] - 1]
-                    hi = edges[c[nz]]
-                    x[nz] = rng.uniform(lo, hi)
-                if self.dtypes[col] == "int64":
-                    x = np.round(x)
+                    x[nz] = rng.uniform(edges[c[nz] - 1], edges[c[nz]])
+                    if getattr(self, "decode_mode", "uniform") in ("empirical", "joint"):
+                        values, starts = self.bin_values[j]
+                        lo, hi = starts[c[nz]], starts[c[nz] + 1]
+                        pick = lo + np.floor(rng.random(int(nz.sum())) * (hi - lo)).astype(np.int64)
+                        filled = hi > lo                   # an empty bin keeps its uniform draw
+                        x[np.flatnonzero(nz)[filled]] = values[pick[filled]]
                 out[col] = x
             else:
                 out[col] = self.values[j][c]
+        if getattr(self, "joint", None) is not None:
+            names = [self.columns[j] for j in self.continuous]
+            filled = self.joint.fill(codes[:, self.continuous], np.column_stack([out[c] for c in names]), rng)
+            for i, c in enumerate(names):
+                out[c] = filled[:, i]
+        for j in self.continuous:
+            if self.dtypes[self.columns[j]] == "int64":
+                out[self.columns[j]] = np.round(out[self.columns[j]])
         frame = pd.DataFrame(out)
         cols = [self.timestamp] + self.columns
         ordered = [c for c in self.dtypes]          # training column order

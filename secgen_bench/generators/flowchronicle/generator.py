@@ -28,6 +28,17 @@ Where it departs (engineering or fixes, each noted in its module):
 * Generation fits each pattern's BN parameters on its final windows (the
   artefact kept the data from the time the pattern was tested), keeps fully
   fixed patterns, reflects negative delays and returns exactly n flows.
+* Generation parameters, chosen after measuring on the CIDDS sample (numbers in
+  ``leaderboards/flowchronicle-table2/README.md``); the ``paper`` profile keeps
+  the artefact's: (1) sampling CPTs by maximum likelihood
+  (``sampling_pseudocount=0``) instead of the artefact's K2 prior (1), which
+  moves each small pattern's distribution towards uniform over its observed
+  values; (2) ``decode="joint"``: a generated flow takes the bytes, packets and
+  duration of a training flow with the same bins
+  (:mod:`secgen_bench.generators.bin_decoding`, also the BN baselines' default)
+  instead of independent uniform draws inside each bin, which break
+  bytes/packets/duration consistency and stretch the top bin to its maximum.
+  Neither changes the search, the patterns or the MDL score.
 * Optional caps on rounds, patterns and search time. ``quick`` (CI smoke)
   caps rounds and time and so stops early, with fewer patterns than the
   converged search; ``default`` searches to convergence with only a 120 s
@@ -86,6 +97,8 @@ class FlowChronicleConfig:
     n_bins: int = 40
     kde_bandwidth: float = 1.0        # in 10 ms units (scikit-learn's default, kept by the artefact)
     patterns: Any = ()                # hand-written patterns added before the search (JSON or list)
+    sampling_pseudocount: float = 0.0  # per-cell prior of the sampling CPTs: 0 = ML, 0.5 = KT, 1 = K2 (artefact)
+    decode: str = "joint"             # continuous bins -> values: "joint", "empirical", "uniform" in the bin (artefact)
 
     def __post_init__(self) -> None:
         if self.max_rejections < 1:
@@ -101,17 +114,22 @@ class FlowChronicleConfig:
             raise ValueError(f"option 'n_bins' must be >= 1, got {self.n_bins}")
         if not self.kde_bandwidth > 0:
             raise ValueError(f"option 'kde_bandwidth' must be > 0, got {self.kde_bandwidth}")
+        if not self.sampling_pseudocount >= 0:
+            raise ValueError(f"option 'sampling_pseudocount' must be >= 0, got {self.sampling_pseudocount}")
+        if self.decode not in ("uniform", "empirical", "joint"):
+            raise ValueError(f"option 'decode' must be 'uniform', 'empirical' or 'joint', got {self.decode!r}")
         object.__setattr__(self, "patterns", _parse_patterns(self.patterns))
 
 
 class FlowChronicle(Generator):
     name = "flowchronicle"
-    version = "1.0"
+    version = "1.1"
     description = "Pattern-set mining with IP placeholders, one Bayesian network per pattern, MDL (Cüppers et al. CoNEXT'24)."
     Config = FlowChronicleConfig
     PROFILES = {
         "quick": {"max_rounds": 15, "time_budget_s": 10.0},
-        "paper": {"max_rounds": 0, "max_patterns": 0, "time_budget_s": 0.0},
+        "paper": {"max_rounds": 0, "max_patterns": 0, "time_budget_s": 0.0, "sampling_pseudocount": 1.0,
+                  "decode": "uniform"},
     }
 
     def __init__(self, config: Any = None, *, profile: str = "default", device: str = "cpu", **overrides: Any):
@@ -127,7 +145,7 @@ class FlowChronicle(Generator):
 
         cfg = self.config
         t0 = time.perf_counter()
-        enc = FlowEncoding(table, schema, n_bins=cfg.n_bins)
+        enc = FlowEncoding(table, schema, n_bins=cfg.n_bins, decode=cfg.decode)
         model = MDLModel(enc.codes, enc.times, max_indegree=cfg.max_indegree)
         limits = SearchLimits(max_rejections=cfg.max_rejections, max_rounds=cfg.max_rounds or None,
                               max_patterns=cfg.max_patterns or None, time_budget_s=cfg.time_budget_s or None)
@@ -158,6 +176,7 @@ class FlowChronicle(Generator):
         from secgen_bench.generators.flowchronicle.sampling import PatternSampler
 
         model, enc = self.model_, self.encoding_
+        a = self.config.sampling_pseudocount
         samplers = []
         self.delay_hints_ = {}
         for e in model.entries.values():
@@ -167,7 +186,7 @@ class FlowChronicle(Generator):
             bn = None
             if len(e.var_rows):
                 parents = e.bn.parents if e.bn is not None else [() for _ in e.var_rows]
-                bn = DiscreteBN(e.variables(enc.columns), parents, model.max_indegree).fit_params(model.free_data(e, acc))
+                bn = DiscreteBN(e.variables(enc.columns), parents, model.max_indegree).fit_params(model.free_data(e, acc), a)
             t = model.times[acc]
             delays = [np.diff(t, axis=1)[:, g] for g in range(acc.shape[1] - 1)]
             self.delay_hints_[e.pid] = [float(np.quantile(d, 0.95)) * 0.01 for d in delays]
@@ -176,7 +195,7 @@ class FlowChronicle(Generator):
         mask = model.cover.uncovered_mask()
         if mask.any():
             data = model.codes[mask]
-            bn = DiscreteBN.learn(list(enc.columns), data, model.max_indegree).fit_params(data)
+            bn = DiscreteBN.learn(list(enc.columns), data, model.max_indegree).fit_params(data, a)
             samplers.append(PatternSampler(None, int(mask.sum()), 1, bn, np.zeros(model.n_cols, dtype=np.int64),
                                            np.arange(model.n_cols), model.times[mask].astype(np.float64), []))
         self.samplers_ = samplers
