@@ -18,6 +18,7 @@ GENERATORS = {
     "tadam": "secgen_bench.generators.tadam.generator:TADAMGenerator",
     "markov-chain": "secgen_bench.generators.markov_chain:MarkovChainGenerator",
     "hmm": "secgen_bench.generators.hmm_generator:HMMGenerator",
+    "packet-transformer": "secgen_bench.generators.packet_transformer:PacketTransformer",
 }
 
 METRICS = {
@@ -40,6 +41,8 @@ METRICS = {
     "seq-emd-iat": "secgen_bench.metrics.packets:SeqEMDIat",
     "seq-length-jsd": "secgen_bench.metrics.packets:SeqLengthJSD",
     "seq-dkc": "secgen_bench.metrics.packets:SeqDKC",
+    "seq-density": "secgen_bench.metrics.packet_embeddings:SeqDensity",
+    "seq-coverage": "secgen_bench.metrics.packet_embeddings:SeqCoverage",
 }
 
 DATASETS = {

@@ -1,0 +1,350 @@
+"""Packet Transformer: a GPT-2-style decoder trained from scratch on per-flow packet tokens (packets track).
+
+Our design: no published packet-level GPT generator is reproduced here. It
+reuses the flow Transformer's network (:mod:`_gpt`), seeding and pickling
+(:mod:`_torch_support`) and bin codec (:class:`flow_tokens.ColumnCodec`).
+
+Tokenisation (one model for all services). A flow is written as
+
+    BOS, SERVICE, (SYMBOL, SIZE-BIN, IAT-BIN) per packet ..., EOS
+
+- SERVICE: one token per training service (e.g. ``TCP/443``); at sampling
+  it is drawn from the training service shares, then the model continues.
+- SYMBOL: flags + direction mark + payload class, as the other packets-track
+  generators (``SA<.``, ``PA>d``; :mod:`tadam.packet_sequences`).
+- SIZE-BIN / IAT-BIN: global bins of payload size (bytes) and of the
+  inter-arrival time in ``iat_unit`` seconds (rounded, as the other
+  packets-track generators): 0 is its own bin, non-zero values go to
+  ``n_bins`` quantile bins (``generators.md``'s rule). Decoding draws one
+  of the chosen bin's training values (``bin_values="training"``, default:
+  heavy-tailed IATs make the top bin wide, so uniform draws inside it would
+  spread mass where no real value lies) or, with ``"uniform"``, uniformly
+  among the integers of the bin. The IAT bins are fitted on non-first
+  packets (the first packet's IAT is 0 by definition).
+- Flows longer than ``max_packets`` are cut (no EOS is learnt for them) and
+  sampling stops after ``max_packets`` packets.
+
+Training: next-token cross-entropy from scratch, with each position's logits
+restricted to the token type that can stand there (service, symbol-or-EOS,
+size bin, IAT bin; symbols to those the flow's service showed in training,
+as the per-service generators keep one vocabulary per service), as the flow
+Transformer restricts each field. Sampling: temperature (default 1.0), never
+greedy, under the same masks, with no EOS before the first packet and a size
+bin consistent with the payload class (``.`` symbols get size 0, ``d``
+symbols a non-zero bin). Sampling uses a key/value cache so a flow of P
+packets costs O(P) one-token steps instead of recomputing the
+whole prefix, and finished flows leave the batch.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from secgen_bench.generators._torch_support import TorchPickleMixin, seeded, torch_generator
+from secgen_bench.generators.flow_tokens import ColumnCodec
+from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+
+BOS, EOS = 0, 1
+TOKENS_PER_PACKET = 3
+
+
+@dataclass(frozen=True)
+class PacketTransformerConfig:
+    payload_class: bool = True
+    iat_unit: float = 1e-6          # seconds per IAT unit (values are modelled as rounded integers of this unit)
+    max_packets: int = 32           # packets per flow kept for training and produced at most
+    n_bins: int = 32                # quantile bins for non-zero size and IAT values
+    n_layer: int = 2
+    n_head: int = 4
+    d_model: int = 64
+    dropout: float = 0.1
+    train_steps: int = 600
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    temperature: float = 1.0
+    bin_values: str = "training"   # a sampled bin gives one of its training values, or "uniform" inside the bin
+    sample_batch: int = 512         # flows generated in parallel
+    cpu_threads: int = 1            # torch intra-op threads on CPU; 0 = torch default
+
+    def __post_init__(self) -> None:
+        for name in ("max_packets", "n_bins", "n_layer", "n_head", "d_model", "train_steps", "batch_size",
+                     "sample_batch"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"option {name!r} must be >= 1, got {getattr(self, name)}")
+        if self.d_model % self.n_head:
+            raise ValueError(f"option 'd_model' ({self.d_model}) must be a multiple of 'n_head' ({self.n_head})")
+        if self.iat_unit <= 0:
+            raise ValueError(f"option 'iat_unit' must be > 0, got {self.iat_unit}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"option 'dropout' must be in [0, 1), got {self.dropout}")
+        if self.lr <= 0 or self.weight_decay < 0:
+            raise ValueError(f"options 'lr' must be > 0 and 'weight_decay' >= 0, got {self.lr}, {self.weight_decay}")
+        if self.temperature <= 0:
+            raise ValueError(f"option 'temperature' must be > 0 (sampling is never greedy), got {self.temperature}")
+        if self.bin_values not in ("training", "uniform"):
+            raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
+        if self.cpu_threads < 0:
+            raise ValueError(f"option 'cpu_threads' must be >= 0, got {self.cpu_threads}")
+
+
+class PacketTransformer(TorchPickleMixin, PerServiceSequenceGenerator):
+    """GPT-2-style decoder over (symbol, size bin, IAT bin) packet tokens, one model for all services."""
+
+    name = "packet-transformer"
+    version = "1.0"
+    description = "GPT-2-style decoder over packet tokens (symbol + size/IAT quantile bins), service as first token"
+    Config = PacketTransformerConfig
+    PROFILES = {
+        "quick": {"n_layer": 2, "n_head": 4, "d_model": 32, "train_steps": 300, "batch_size": 32, "dropout": 0.0,
+                  "lr": 3e-3, "n_bins": 16},
+        "paper": {"n_layer": 6, "n_head": 8, "d_model": 256, "train_steps": 6000, "batch_size": 64, "lr": 5e-4,
+                  "max_packets": 128},
+    }
+    requires = ("torch",)
+    uses_gpu = True
+
+    # -- fitting ----------------------------------------------------------
+    def _fit_words(self, words, seed):
+        return words  # the base groups words per service; one network is trained on all of them in _fit
+
+    def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
+        from secgen_bench.generators._gpt import GPT
+
+        super()._fit(table, schema, seed=seed)
+        cfg = self.config
+        words_by_service = self.models_
+        self.models_ = {s: i for i, s in enumerate(self.services_)}  # what the base hands to _sample_words
+        words = [(self.models_[s], w[: cfg.max_packets]) for s in self.services_ for w in words_by_service[s]]
+        self._build_vocabulary(words)
+        codes = self._encode(words_by_service)
+        with seeded(seed, self.device, cfg.cpu_threads) as torch:
+            gen = torch_generator(seed, self.device)
+            self.model_ = GPT(self.vocab_size_, TOKENS_PER_PACKET * cfg.max_packets + 2, cfg.n_layer, cfg.n_head,
+                              cfg.d_model, cfg.dropout).to(self.device)
+            tokens, lengths = (torch.as_tensor(a, device=self.device) for a in codes)
+            allowed = torch.as_tensor(self._position_mask(tokens.shape[1] - 1), device=self.device)
+            service_masks = self._service_masks(torch)
+            opt = torch.optim.AdamW(self.model_.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+            warmup = max(1, cfg.train_steps // 20)
+            steps = cfg.train_steps
+            sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, cosine decay (as the flow Transformer)
+                opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+            self.model_.train()
+            self.loss_history_ = []
+            for _ in range(cfg.train_steps):
+                pick = torch.randint(0, len(tokens), (cfg.batch_size,), generator=gen, device=self.device)
+                loss = self._loss(torch, tokens[pick], lengths[pick], allowed, service_masks)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model_.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                self.loss_history_.append(float(loss.detach()))
+            self.model_.eval()
+
+    def _build_vocabulary(self, words) -> None:
+        """Token ids: BOS, EOS, services, symbols, size bins, IAT bins (``self.offsets_`` by type)."""
+        symbols = sorted({sym for _, w in words for sym, _ in w})
+        sizes = np.array([v[1] for _, w in words for _, v in w], float)
+        iats = np.array([v[0] for _, w in words for _, v in w[1:]], float)
+        self.size_codec_ = ColumnCodec.bins("size", pd.Series(sizes.astype("int64")), self.config.n_bins)
+        self.iat_codec_ = ColumnCodec.bins("iat", pd.Series(iats.astype("int64")), self.config.n_bins)
+        self.size_pools_ = _bin_pools(self.size_codec_, sizes)
+        self.iat_pools_ = _bin_pools(self.iat_codec_, iats)
+        self.symbols_ = symbols
+        # services keep their own symbol vocabulary (as the per-service generators do): no TCP flags in DNS flows
+        seen = np.zeros((len(self.services_), len(symbols)), bool)
+        for service, w in words:
+            seen[service, [symbols.index(sym) for sym in {sym for sym, _ in w}]] = True
+        self.service_symbols_ = seen
+        sizes_by_type = {"service": len(self.services_), "symbol": len(symbols), "size": self.size_codec_.size,
+                         "iat": self.iat_codec_.size}
+        self.offsets_, start = {}, 2
+        for kind, k in sizes_by_type.items():
+            self.offsets_[kind] = (start, start + k)
+            start += k
+        self.vocab_size_ = start
+
+    def _encode(self, words_by_service) -> tuple[np.ndarray, np.ndarray]:
+        """(flows, 3*max_packets+3) token matrix (EOS-padded) and each flow's token count (EOS included)."""
+        cfg = self.config
+        width = TOKENS_PER_PACKET * cfg.max_packets + 3
+        sym_id = {s: self.offsets_["symbol"][0] + i for i, s in enumerate(self.symbols_)}
+        rows, lengths = [], []
+        for s in self.services_:
+            for word in words_by_service[s]:
+                kept = word[: cfg.max_packets]
+                vals = np.array([v for _, v in kept], float).reshape(len(kept), 2)
+                size = self.offsets_["size"][0] + self.size_codec_.encode(pd.Series(vals[:, 1]))
+                iat = self.offsets_["iat"][0] + self.iat_codec_.encode(pd.Series(vals[:, 0]))
+                iat[0] = self.offsets_["iat"][0]     # the first packet's IAT is 0 by definition
+                body = np.column_stack([[sym_id[sym] for sym, _ in kept], size, iat]).ravel()
+                row = np.full(width, EOS, dtype="int64")
+                row[0], row[1] = BOS, self.offsets_["service"][0] + self.models_[s]
+                row[2:2 + len(body)] = body
+                # a flow cut at max_packets has no EOS to learn: its length stops before the EOS slot
+                lengths.append(2 + len(body) + (0 if len(word) > cfg.max_packets else 1))
+                rows.append(row)
+        return np.stack(rows), np.array(lengths, dtype="int64")
+
+    def _position_mask(self, n_positions: int) -> np.ndarray:
+        """(positions, vocab) additive mask for the token *predicted* at each input position."""
+        mask = np.full((n_positions, self.vocab_size_), -np.inf, dtype="float32")
+        for p in range(n_positions):
+            target = p + 1
+            if target == 1:
+                lo, hi = self.offsets_["service"]
+            else:
+                kind = ("symbol", "size", "iat")[(target - 2) % TOKENS_PER_PACKET]
+                lo, hi = self.offsets_[kind]
+                if kind == "symbol" and target > 2:
+                    mask[p, EOS] = 0.0
+            mask[p, lo:hi] = 0.0
+        return mask
+
+    def _service_masks(self, torch):
+        """(services, vocab) additive mask over symbol tokens: the symbols each service showed in training."""
+        lo, hi = self.offsets_["symbol"]
+        masks = torch.zeros((len(self.services_), self.vocab_size_), device=self.device)
+        masks[:, lo:hi] = torch.as_tensor(np.where(self.service_symbols_, 0.0, -np.inf), dtype=masks.dtype)
+        return masks
+
+    def _loss(self, torch, batch, lengths, allowed, service_masks):
+        width = int(lengths.max())
+        inputs, target = batch[:, : width - 1], batch[:, 1:width].clone()
+        pos = torch.arange(1, width, device=batch.device)
+        target[(pos[None, :] >= lengths[:, None]) | (pos[None, :] == 1)] = -100  # padding; the service is given
+        at_symbol = ((pos >= 2) & ((pos - 2) % TOKENS_PER_PACKET == 0))[None, :, None]
+        own = service_masks[batch[:, 1] - self.offsets_["service"][0]][:, None, :]
+        logits = self.model_(inputs) + allowed[: width - 1] + torch.where(at_symbol, own, torch.zeros_like(own))
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                                                 ignore_index=-100)
+
+    # -- sampling ---------------------------------------------------------
+    def _sample_words(self, model, k, rng):
+        """``k`` flows of service number ``model`` (the base draws how many flows each service gets)."""
+        out = []
+        for start in range(0, k, self.config.sample_batch):
+            out.extend(self._generate(model, min(self.config.sample_batch, k - start), rng))
+        return out
+
+    def _generate(self, service: int, k: int, rng: np.random.Generator) -> list:
+        cfg = self.config
+        if k == 0:
+            return []
+        seed = int(rng.integers(0, 2**62))
+        with seeded(seed, self.device, cfg.cpu_threads) as torch:
+            gen = torch_generator(seed, self.device)
+            masks = {kind: self._type_mask(torch, *self.offsets_[kind]) for kind in ("symbol", "size", "iat")}
+            first_symbol = masks["symbol"].clone()
+            masks["symbol"][EOS] = 0.0
+            own = self._service_masks(torch)[service]
+            first_symbol, masks["symbol"] = first_symbol + own, masks["symbol"] + own
+            size_after = self._size_masks(torch)
+            packets = torch.zeros((k, cfg.max_packets, TOKENS_PER_PACKET), dtype=torch.long, device=self.device)
+            n_packets = torch.zeros(k, dtype=torch.long, device=self.device)
+            active = torch.arange(k, device=self.device)
+            with torch.no_grad():
+                prefix = torch.tensor([[BOS, self.offsets_["service"][0] + service]], device=self.device).expand(k, 2)
+                logits, cache = _cached_step(torch, self.model_, prefix, 0, None)
+                pos = 2
+                for p in range(cfg.max_packets):
+                    sym = self._draw(torch, logits, first_symbol if p == 0 else masks["symbol"], gen)
+                    going = sym != EOS
+                    if not bool(going.all()):
+                        active, sym, cache = active[going], sym[going], [(kk[going], vv[going]) for kk, vv in cache]
+                        if len(active) == 0:
+                            break
+                    logits, cache = _cached_step(torch, self.model_, sym[:, None], pos, cache)
+                    size = self._draw(torch, logits, size_after[sym], gen)
+                    logits, cache = _cached_step(torch, self.model_, size[:, None], pos + 1, cache)
+                    iat = self._draw(torch, logits, masks["iat"], gen)
+                    packets[active, p] = torch.stack([sym, size, iat], dim=1)
+                    n_packets[active] = p + 1
+                    pos += TOKENS_PER_PACKET
+                    if p + 1 < cfg.max_packets:
+                        logits, cache = _cached_step(torch, self.model_, iat[:, None], pos - 1, cache)
+            packets, n_packets = packets.cpu().numpy(), n_packets.cpu().numpy()
+        return self._decode(packets, n_packets, rng)
+
+    def _type_mask(self, torch, lo, hi):
+        mask = torch.full((self.vocab_size_,), float("-inf"), device=self.device)
+        mask[lo:hi] = 0.0
+        return mask
+
+    def _size_masks(self, torch):
+        """(vocab, vocab): the size-bin mask after each symbol token (payload class fixes zero vs non-zero)."""
+        lo, hi = self.offsets_["size"]
+        masks = self._type_mask(torch, lo, hi).repeat(self.vocab_size_, 1)
+        if self.config.payload_class:
+            for i, sym in enumerate(self.symbols_):
+                tok = self.offsets_["symbol"][0] + i
+                if sym.endswith("."):
+                    masks[tok, lo + 1:hi] = float("-inf")
+                elif hi - lo > 1:
+                    masks[tok, lo] = float("-inf")
+        return masks
+
+    def _draw(self, torch, logits, mask, gen):
+        probs = torch.softmax(logits / self.config.temperature + mask, dim=-1)
+        return torch.multinomial(probs, 1, generator=gen)[:, 0]
+
+    def _decode(self, packets: np.ndarray, n_packets: np.ndarray, rng: np.random.Generator) -> list:
+        """Words of (symbol, [iat units, size]) with values drawn inside their bins."""
+        flat = np.concatenate([packets[i, : n_packets[i]] for i in range(len(packets))]) if n_packets.sum() else \
+            np.zeros((0, TOKENS_PER_PACKET), dtype="int64")
+        syms = np.array(self.symbols_, dtype=object)[flat[:, 0] - self.offsets_["symbol"][0]]
+        size = self._values(self.size_codec_, self.size_pools_, flat[:, 1] - self.offsets_["size"][0], rng)
+        iat = self._values(self.iat_codec_, self.iat_pools_, flat[:, 2] - self.offsets_["iat"][0], rng)
+        out, at = [], 0
+        for m in n_packets:
+            out.append([(syms[j], np.array([iat[j], size[j]])) for j in range(at, at + m)])
+            at += m
+        return out
+
+    def _values(self, codec: ColumnCodec, pools: list, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Values of bin codes: a training value of the bin (``bin_values="training"``) or uniform inside it."""
+        if self.config.bin_values == "uniform":
+            return codec.decode(codes, rng)
+        out = codec.decode(codes, rng)  # bins without training values (possible only for the zero bin) stay uniform
+        for c in np.unique(codes):
+            pool, rows = pools[c], np.flatnonzero(codes == c)
+            if len(pool):
+                out[rows] = pool[rng.integers(0, len(pool), len(rows))]
+        return out
+
+
+def _bin_pools(codec: ColumnCodec, values: np.ndarray) -> list:
+    """The training values of each bin of ``codec``, sorted (one array per code)."""
+    codes = codec.encode(pd.Series(values))
+    return [np.sort(values[codes == c]) for c in range(codec.size)]
+
+
+def _cached_step(torch, model, idx, start: int, cache):
+    """Logits of the last of ``idx``'s tokens (placed at positions ``start``...) and the grown key/value cache.
+
+    The same arithmetic as :class:`_gpt.GPT` in eval mode, with each block's keys and values of
+    earlier positions kept, so one new token costs one token's worth of compute.
+    """
+    from torch.nn import functional as F
+
+    b, t = idx.shape
+    pos = torch.arange(start, start + t, device=idx.device)
+    x = model.tok_emb(idx) + model.pos_emb(pos)
+    new_cache = []
+    for i, block in enumerate(model.blocks):
+        attn = block.attn
+        c = x.shape[-1]
+        q, k, v = attn.qkv(block.ln1(x)).split(c, dim=2)
+        q, k, v = (z.view(b, t, attn.n_head, c // attn.n_head).transpose(1, 2) for z in (q, k, v))
+        if cache is not None:
+            k, v = torch.cat([cache[i][0], k], dim=2), torch.cat([cache[i][1], v], dim=2)
+        new_cache.append((k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None)
+        x = x + attn.proj(y.transpose(1, 2).reshape(b, t, c))
+        x = x + block.mlp(block.ln2(x))
+    return model.head(model.ln_f(x[:, -1, :])), new_cache
