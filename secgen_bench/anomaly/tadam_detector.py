@@ -4,6 +4,13 @@
 log-likelihood along the word's path, with the learner's floor for rejected
 words; ``method="noise"``: the noise-aware code length in bits per symbol (a
 rejected word is repaired by alignment, or written out when repair costs more).
+
+Termination is part of the model: every path ends with a ``$`` edge, so the
+log-likelihood includes log P(end | last state); a word that stops in a state
+with no end edge is rejected and gets the floor. The score is not divided by
+the word's length (as in the paper), so truncated words are caught only if the
+search runs to the MDL optimum, which deletes end edges that a single noisy
+training word needs (see the learner's docstring on the stopping rule).
 """
 from __future__ import annotations
 
