@@ -14,6 +14,23 @@ import copy
 from typing import Any, Iterator
 
 
+def check_gpt_options(cfg: Any, positive: tuple[str, ...]) -> None:
+    """One-line ValueErrors for the options every GPT-style generator config shares (no torch import)."""
+    for name in positive:
+        if getattr(cfg, name) < 1:
+            raise ValueError(f"option {name!r} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.d_model % cfg.n_head:
+        raise ValueError(f"option 'd_model' ({cfg.d_model}) must be a multiple of 'n_head' ({cfg.n_head})")
+    if not 0.0 <= cfg.dropout < 1.0:
+        raise ValueError(f"option 'dropout' must be in [0, 1), got {cfg.dropout}")
+    if cfg.lr <= 0 or cfg.weight_decay < 0:
+        raise ValueError(f"options 'lr' must be > 0 and 'weight_decay' >= 0, got {cfg.lr}, {cfg.weight_decay}")
+    if cfg.temperature <= 0:
+        raise ValueError(f"option 'temperature' must be > 0 (sampling is never greedy), got {cfg.temperature}")
+    if cfg.cpu_threads < 0:
+        raise ValueError(f"option 'cpu_threads' must be >= 0, got {cfg.cpu_threads}")
+
+
 @contextlib.contextmanager
 def seeded(seed: int, device: str = "cpu", threads: int = 0) -> Iterator[Any]:
     """Fork torch's RNGs, seed them with ``seed`` and force deterministic kernels inside the block.

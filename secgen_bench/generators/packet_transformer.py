@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import TorchPickleMixin, seeded, torch_generator
+from secgen_bench.generators._torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.flow_tokens import ColumnCodec
 from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
 
@@ -71,24 +71,12 @@ class PacketTransformerConfig:
     cpu_threads: int = 1            # torch intra-op threads on CPU; 0 = torch default
 
     def __post_init__(self) -> None:
-        for name in ("max_packets", "n_bins", "n_layer", "n_head", "d_model", "train_steps", "batch_size",
-                     "sample_batch"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"option {name!r} must be >= 1, got {getattr(self, name)}")
-        if self.d_model % self.n_head:
-            raise ValueError(f"option 'd_model' ({self.d_model}) must be a multiple of 'n_head' ({self.n_head})")
+        check_gpt_options(self, ("max_packets", "n_bins", "n_layer", "n_head", "d_model", "train_steps",
+                                 "batch_size", "sample_batch"))
         if self.iat_unit <= 0:
             raise ValueError(f"option 'iat_unit' must be > 0, got {self.iat_unit}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"option 'dropout' must be in [0, 1), got {self.dropout}")
-        if self.lr <= 0 or self.weight_decay < 0:
-            raise ValueError(f"options 'lr' must be > 0 and 'weight_decay' >= 0, got {self.lr}, {self.weight_decay}")
-        if self.temperature <= 0:
-            raise ValueError(f"option 'temperature' must be > 0 (sampling is never greedy), got {self.temperature}")
         if self.bin_values not in ("training", "uniform"):
             raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
-        if self.cpu_threads < 0:
-            raise ValueError(f"option 'cpu_threads' must be >= 0, got {self.cpu_threads}")
 
 
 class PacketTransformer(TorchPickleMixin, PerServiceSequenceGenerator):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import TorchPickleMixin, seeded, torch_generator
+from secgen_bench.generators._torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.flow_tokens import FlowTokenizer, TimeDensity
 
@@ -51,20 +51,8 @@ class TransformerConfig:
     cpu_threads: int = 1    # torch intra-op threads on CPU; 0 = torch default
 
     def __post_init__(self) -> None:
-        if self.cpu_threads < 0:
-            raise ValueError(f"option 'cpu_threads' must be >= 0, got {self.cpu_threads}")
-        for name in ("n_layer", "n_head", "d_model", "context_flows", "train_steps", "batch_size", "n_bins",
-                     "sample_streams"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"option {name!r} must be >= 1, got {getattr(self, name)}")
-        if self.d_model % self.n_head:
-            raise ValueError(f"option 'd_model' ({self.d_model}) must be a multiple of 'n_head' ({self.n_head})")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"option 'dropout' must be in [0, 1), got {self.dropout}")
-        if self.lr <= 0 or self.weight_decay < 0:
-            raise ValueError(f"options 'lr' must be > 0 and 'weight_decay' >= 0, got {self.lr}, {self.weight_decay}")
-        if self.temperature <= 0:
-            raise ValueError(f"option 'temperature' must be > 0 (sampling is never greedy), got {self.temperature}")
+        check_gpt_options(self, ("n_layer", "n_head", "d_model", "context_flows", "train_steps", "batch_size",
+                                 "n_bins", "sample_streams"))
         if self.top_k < 0:
             raise ValueError(f"option 'top_k' must be >= 0 (0 = off), got {self.top_k}")
 
