@@ -178,7 +178,10 @@ def _write_leaderboards(root: Path, boards) -> None:
     from secgen_bench import leaderboard
     from secgen_bench.runner.store import atomic_write_bytes, write_json
 
-    atomic_write_bytes(root / "leaderboard.md", leaderboard.to_markdown(boards).encode())
+    notes = {}
+    if (root / "run.json").is_file():
+        notes = json.loads((root / "run.json").read_text()).get("notes") or {}
+    atomic_write_bytes(root / "leaderboard.md", leaderboard.to_markdown(boards, notes).encode())
     atomic_write_bytes(root / "leaderboard.csv", leaderboard.to_csv(boards).encode())
     write_json(root / "leaderboard.json", [b.to_dict() for b in boards])
 

@@ -203,10 +203,13 @@ def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True) -> list[st
     return [gen] + cells + ["-" if avg is None else f"{avg:.3f}", fmt(i.get("fit_s")), fmt(i.get("peak_rss_mb"), 0)]
 
 
-def to_markdown(boards: list[Board]) -> str:
+def to_markdown(boards: list[Board], notes: dict[str, str] | None = None) -> str:
+    """Markdown tables; ``notes`` (dataset label -> text, e.g. the anomaly protocol) go under each title."""
     out = io.StringIO()
     for b in boards:
         out.write(f"### {b.dataset}\n\n")
+        if notes and notes.get(b.dataset):
+            out.write(f"{notes[b.dataset]}\n\n")
         head = _header(b)
         out.write("| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n")
         for g in b.order:

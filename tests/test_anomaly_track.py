@@ -161,6 +161,7 @@ def test_cli_runs_the_anomaly_track_and_lists_detectors(toy_plugins, tmp_path, c
     board = json.loads((out / "leaderboard.json").read_text())[0]
     assert set(board["rows"]) == {"tag", "rti+"} and board["metrics"] == ["auroc", "fpr"]
     assert board["rows"]["tag"]["auroc"]["n_ok"] == 2
+    assert "anomaly protocol:" in (out / "leaderboard.md").read_text()     # the protocol is stated beside the table
     # each seed draws its own split: same sizes, other sequences
     tested = [set(pd.read_csv(f)["block_id"]) for f in sorted(out.glob("jobs/tag--*/scores.csv"))]
     assert len(tested) == 2 and len(tested[0]) == len(tested[1]) == 216 and tested[0] != tested[1]
