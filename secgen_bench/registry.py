@@ -141,6 +141,13 @@ class Registry:
         except Exception:
             return None
 
+    def resolve(self, name: str) -> tuple[Any, str | None]:
+        """(the plugin class, None) when it loads; else (``peek``'s object or None, why it cannot run)."""
+        try:
+            return self.get(name), None
+        except PluginUnavailable:
+            return self.peek(name), self.entry(name).error
+
     def target(self, name: str) -> str:
         return self.entry(name).target
 

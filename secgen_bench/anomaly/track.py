@@ -36,12 +36,7 @@ def metric_names(names: Sequence[str] | None) -> list[str]:
 def detector_config(name: str, profile: str, overrides: dict) -> tuple[str, str, dict, dict, str | None]:
     """(target, version, resolved options, options to construct with, why it cannot run or None)."""
     entry = registry.detectors.entry(name)
-    reason = None
-    try:
-        cls = registry.detectors.get(name)
-    except registry.PluginUnavailable:
-        reason = entry.error
-        cls = registry.detectors.peek(name)
+    cls, reason = registry.detectors.resolve(name)
     if cls is None or not hasattr(cls, "profile_options"):
         return entry.target or "", "?", {}, {}, reason or "cannot be imported (or is not a Detector)"
     options = cls.profile_options(profile, overrides)       # ConfigError for bad options

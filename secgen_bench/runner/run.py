@@ -7,7 +7,6 @@ Only the driver writes records, atomically, as each job finishes.
 from __future__ import annotations
 
 import shutil
-import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -168,12 +167,7 @@ def _dataset_track(source: DatasetSource) -> str:
 def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRef, str | None]:
     """Resolve a generator's configuration; the second value is why it cannot run (or None)."""
     entry = registry.generators.entry(name)
-    reason = None
-    try:
-        cls = registry.generators.get(name)
-    except registry.PluginUnavailable:
-        reason = entry.error
-        cls = registry.generators.peek(name)
+    cls, reason = registry.generators.resolve(name)
     if cls is None or not hasattr(cls, "Config"):
         return GeneratorRef(name, entry.target, "?", {}, "unavailable"), reason or "cannot be imported"
     config = build_config(cls.Config, name, profile, getattr(cls, "PROFILES", {}), overrides)
@@ -187,11 +181,7 @@ def metric_refs(names: Sequence[str] | None, track: str) -> list[tuple[MetricRef
     out = []
     for name in names:
         entry = registry.metrics.entry(name)
-        try:
-            cls = registry.metrics.get(name)
-            reason = None
-        except registry.PluginUnavailable:
-            cls, reason = registry.metrics.peek(name), entry.error
+        cls, reason = registry.metrics.resolve(name)
         direction = getattr(getattr(cls, "direction", None), "value", "lower")
         out.append((MetricRef(name, entry.target, getattr(cls, "version", "?"), direction,
                               bool(getattr(cls, "in_average_rank", True))), reason))
