@@ -20,6 +20,16 @@ class ConfigError(ValueError):
     """An unknown profile, unknown option or badly typed option value."""
 
 
+def check_option_bounds(config: Any, *, at_least_one: tuple[str, ...] = (), positive: tuple[str, ...] = (),
+                        non_negative: tuple[str, ...] = ()) -> None:
+    """One-line ValueError naming the first option of ``config`` outside its bound (for ``__post_init__``)."""
+    for names, bad, bound in ((at_least_one, lambda v: v < 1, ">= 1"), (positive, lambda v: v <= 0, "> 0"),
+                              (non_negative, lambda v: v < 0, ">= 0")):
+        for name in names:
+            if bad(getattr(config, name)):
+                raise ValueError(f"option {name!r} must be {bound}, got {getattr(config, name)}")
+
+
 def build_config(cls: type, plugin: str, profile: str = "default",
                  profiles: Mapping[str, Mapping[str, Any]] | None = None,
                  overrides: Mapping[str, Any] | None = None) -> Any:

@@ -13,12 +13,12 @@ import contextlib
 import copy
 from typing import Any, Iterator
 
+from secgen_bench.config import check_option_bounds
 
-def check_gpt_options(cfg: Any, positive: tuple[str, ...]) -> None:
+
+def check_gpt_options(cfg: Any, at_least_one: tuple[str, ...]) -> None:
     """One-line ValueErrors for the options every GPT-style generator config shares (no torch import)."""
-    for name in positive:
-        if getattr(cfg, name) < 1:
-            raise ValueError(f"option {name!r} must be >= 1, got {getattr(cfg, name)}")
+    check_option_bounds(cfg, at_least_one=at_least_one, non_negative=("cpu_threads",))
     if cfg.d_model % cfg.n_head:
         raise ValueError(f"option 'd_model' ({cfg.d_model}) must be a multiple of 'n_head' ({cfg.n_head})")
     if not 0.0 <= cfg.dropout < 1.0:
@@ -27,8 +27,6 @@ def check_gpt_options(cfg: Any, positive: tuple[str, ...]) -> None:
         raise ValueError(f"options 'lr' must be > 0 and 'weight_decay' >= 0, got {cfg.lr}, {cfg.weight_decay}")
     if cfg.temperature <= 0:
         raise ValueError(f"option 'temperature' must be > 0 (sampling is never greedy), got {cfg.temperature}")
-    if cfg.cpu_threads < 0:
-        raise ValueError(f"option 'cpu_threads' must be >= 0, got {cfg.cpu_threads}")
 
 
 @contextlib.contextmanager

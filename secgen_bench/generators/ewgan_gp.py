@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.config import check_option_bounds
 from secgen_bench.generators._torch_support import TorchPickleMixin, seeded, torch_generator
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.ip2vec import IP2Vec
@@ -57,17 +58,9 @@ class EWGANGPConfig:
     cpu_threads: int = 1    # torch intra-op threads on CPU; 0 = torch default
 
     def __post_init__(self) -> None:
-        if self.cpu_threads < 0:
-            raise ValueError(f"option 'cpu_threads' must be >= 0, got {self.cpu_threads}")
-        for name in ("embed_dim", "ip2vec_epochs", "noise_dim", "hidden", "layers", "iterations", "batch_size",
-                     "n_critic"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"option {name!r} must be >= 1, got {getattr(self, name)}")
-        if self.gp_lambda < 0:
-            raise ValueError(f"option 'gp_lambda' must be >= 0, got {self.gp_lambda}")
-        for name in ("lr_generator", "lr_critic"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"option {name!r} must be > 0, got {getattr(self, name)}")
+        check_option_bounds(self, at_least_one=("embed_dim", "ip2vec_epochs", "noise_dim", "hidden", "layers",
+                                                "iterations", "batch_size", "n_critic"),
+                            positive=("lr_generator", "lr_critic"), non_negative=("gp_lambda", "cpu_threads"))
 
 
 class EWGANGP(TorchPickleMixin, Generator):

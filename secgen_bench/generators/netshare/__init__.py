@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.config import check_option_bounds
 from secgen_bench.generators._torch_support import TorchPickleMixin, seeded, torch_generator
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.ip2vec import IP2Vec
@@ -74,17 +75,10 @@ class NetShareConfig:
     cpu_threads: int = 1    # torch intra-op threads on CPU; 0 = torch default
 
     def __post_init__(self) -> None:
-        for name in ("max_len", "embed_dim", "ip2vec_epochs", "meta_noise", "step_noise", "meta_hidden",
-                     "meta_layers", "rnn_hidden", "d_hidden", "d_layers", "epochs", "batch_size", "d_rounds",
-                     "g_rounds", "sample_batch"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"option {name!r} must be >= 1, got {getattr(self, name)}")
-        for name in ("lr",):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"option {name!r} must be > 0, got {getattr(self, name)}")
-        for name in ("gp_lambda", "aux_weight", "cpu_threads"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"option {name!r} must be >= 0, got {getattr(self, name)}")
+        check_option_bounds(self, at_least_one=("max_len", "embed_dim", "ip2vec_epochs", "meta_noise", "step_noise",
+                                                "meta_hidden", "meta_layers", "rnn_hidden", "d_hidden", "d_layers",
+                                                "epochs", "batch_size", "d_rounds", "g_rounds", "sample_batch"),
+                            positive=("lr",), non_negative=("gp_lambda", "aux_weight", "cpu_threads"))
 
 
 class NetShare(TorchPickleMixin, Generator):
