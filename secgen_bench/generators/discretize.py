@@ -284,13 +284,16 @@ class CategoryCodec:
         return out
 
 
+DECODERS = ("bin", "joint")   # continuous cells decoded each on its own, or jointly (bin_decoding.py)
+
+
 class FlowCodec:
     """A whole flow table <-> a table of integer codes (one column per field; the timestamp gives two)."""
 
     def __init__(self, *, n_components: int = 40, tail_quantile: float = 0.9, binning: str = "gmm",
                  max_categories: int = 64, min_count: int = 2, n_time_bins: int = 48, max_fit_rows: int = 5000,
                  decode: str = "bin"):
-        if decode not in ("bin", "joint"):
+        if decode not in DECODERS:
             raise ValueError(f"decode must be 'bin' or 'joint', got {decode!r}")
         self.decode_mode = decode
         self.options = dict(n_components=n_components, tail_quantile=tail_quantile, binning=binning,

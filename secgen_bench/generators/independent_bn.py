@@ -48,6 +48,7 @@ class BNConfig:
 
     def __post_init__(self) -> None:
         from secgen_bench.generators.bayesnet import SCORINGS
+        from secgen_bench.generators.discretize import DECODERS
 
         if self.max_indegree < 0:
             raise ValueError(f"max_indegree must be >= 0, got {self.max_indegree}")
@@ -55,7 +56,7 @@ class BNConfig:
             raise ValueError(f"scoring must be one of {', '.join(SCORINGS)}, got {self.scoring!r}")
         if self.equivalent_sample_size <= 0:
             raise ValueError(f"equivalent_sample_size must be > 0, got {self.equivalent_sample_size}")
-        if self.decode not in ("bin", "joint"):
+        if self.decode not in DECODERS:
             raise ValueError(f"decode must be 'bin' or 'joint', got {self.decode!r}")
         if self.max_iter < 0:
             raise ValueError(f"max_iter must be >= 0, got {self.max_iter}")

@@ -75,9 +75,10 @@ class FlowEncoding:
             elif j in self.continuous:
                 codes, edges = _quantile_bins(v.astype(np.float64), n_bins)
                 self.codes[:, j] = codes
-                by_bin = np.argsort(codes, kind="stable")
-                self.bin_values[j] = (v.astype(np.float64)[by_bin],
-                                      np.searchsorted(codes[by_bin], np.arange(len(edges) + 1)))
+                if decode != "uniform":             # the training values of each bin, for decoding
+                    by_bin = np.argsort(codes, kind="stable")
+                    self.bin_values[j] = (v.astype(np.float64)[by_bin],
+                                          np.searchsorted(codes[by_bin], np.arange(len(edges) + 1)))
                 self.values.append(np.arange(len(edges)))          # codes 0..B
                 self.edges.append(edges)
             else:

@@ -57,9 +57,8 @@ columns), and ``save``/``load`` keep them with the model.
 from __future__ import annotations
 
 import json
-import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
@@ -101,6 +100,8 @@ class FlowChronicleConfig:
     decode: str = "joint"             # continuous bins -> values: "joint", "empirical", "uniform" in the bin (artefact)
 
     def __post_init__(self) -> None:
+        from secgen_bench.generators.flowchronicle.encoding import DECODERS
+
         if self.max_rejections < 1:
             raise ValueError(f"option 'max_rejections' must be >= 1, got {self.max_rejections}")
         for name in ("max_rounds", "max_patterns"):
@@ -116,7 +117,7 @@ class FlowChronicleConfig:
             raise ValueError(f"option 'kde_bandwidth' must be > 0, got {self.kde_bandwidth}")
         if not self.sampling_pseudocount >= 0:
             raise ValueError(f"option 'sampling_pseudocount' must be >= 0, got {self.sampling_pseudocount}")
-        if self.decode not in ("uniform", "empirical", "joint"):
+        if self.decode not in DECODERS:
             raise ValueError(f"option 'decode' must be 'uniform', 'empirical' or 'joint', got {self.decode!r}")
         object.__setattr__(self, "patterns", _parse_patterns(self.patterns))
 
