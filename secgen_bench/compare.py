@@ -18,7 +18,6 @@ change of a generator or metric moves numbers by much more.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """CIDDS-001 raw loader and the bidirectional view (metrics.md, "Data the metrics see")."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

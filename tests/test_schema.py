@@ -1,5 +1,3 @@
-import numpy as np
-import pandas as pd
 import pytest
 
 from secgen_bench.schema import Column, FlowSchema, Role, SchemaError, table_fingerprint

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from secgen_bench import registry
 from secgen_bench.datasets import _common as cm
 from secgen_bench.datasets.base import LoadedData

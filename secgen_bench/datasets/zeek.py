@@ -8,7 +8,6 @@ in 1970) or an ISO time in JSON logs.
 """
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 

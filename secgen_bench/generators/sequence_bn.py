@@ -28,7 +28,6 @@ import pandas as pd
 
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.independent_bn import BN_PROFILES, BNConfig
-from secgen_bench.schema import Role
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 
 from secgen_bench.generators.flowchronicle.bn import DiscreteBN, compress
 from secgen_bench.generators.flowchronicle.cover import Cover
-from secgen_bench.generators.flowchronicle.mdl import (_LGAMMA_HALF, _LN2, kt_bits_from_counts, universal_integer_bits,
+from secgen_bench.generators.flowchronicle.mdl import (_LGAMMA_HALF, _LN2, universal_integer_bits,
                                                        universal_integer_bits_array)
 from secgen_bench.generators.flowchronicle.occurrences import column_major, find_windows
 from secgen_bench.generators.flowchronicle.pattern import FIXED, SET, USE, Cell, Pattern
