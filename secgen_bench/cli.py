@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Sequence
 
 from secgen_bench import __version__
+from secgen_bench.errors import UsageError  # noqa: F401  (re-exported)
 
 EXIT_BAD_INPUT = 2
-
-
-class UsageError(ValueError):
-    """Bad command-line input detected by the CLI itself."""
 
 
 def _csv_list(text: str | None) -> list[str]:

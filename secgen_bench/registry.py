@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Callable
 
+from secgen_bench.errors import PluginUnavailable
+
 
 class RegistryError(ValueError):
     """Name collision or unknown plugin name."""
-
-
-class PluginUnavailable(RuntimeError):
-    """A registered plugin cannot be loaded (import failure, missing extra, not implemented)."""
 
 
 @dataclass

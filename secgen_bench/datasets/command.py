@@ -67,7 +67,7 @@ def _add_input_args(p) -> None:
 def _load(args, seed: int = 0):
     """The validated table of PATH or -d NAME, exactly as ``secgen-bench run`` would load it."""
     from secgen_bench import registry
-    from secgen_bench.cli import UsageError
+    from secgen_bench.errors import UsageError
     from secgen_bench.runner.run import DatasetSource, load_dataset
 
     if bool(args.path) == bool(args.dataset):
@@ -85,7 +85,7 @@ def _load(args, seed: int = 0):
 
 
 def _output_file(path: str, inputs: list[str]) -> Path:
-    from secgen_bench.cli import UsageError
+    from secgen_bench.errors import UsageError
 
     out = Path(path)
     if out.is_dir():
@@ -127,7 +127,7 @@ def cmd_convert(args) -> int:
 
 
 def cmd_split(args) -> int:
-    from secgen_bench.cli import UsageError
+    from secgen_bench.errors import UsageError
     from secgen_bench.datasets.split import split_holdout
     from secgen_bench.runner.store import write_csv, write_json
     from secgen_bench.schema import table_fingerprint

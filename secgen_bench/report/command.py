@@ -13,7 +13,7 @@ def add_command(subparsers) -> None:
 
 
 def cmd_report(args) -> int:
-    from secgen_bench.cli import UsageError
+    from secgen_bench.errors import UsageError
 
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():

@@ -16,16 +16,13 @@ from typing import Callable, Sequence
 from secgen_bench import __version__, registry
 from secgen_bench.config import build_config, config_dict, config_hash
 from secgen_bench.datasets.base import LoadedData
+from secgen_bench.errors import RunError
 from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor, Task
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.plan import (REFERENCE, DatasetRef, GeneratorRef, Job, MetricRef, Protocol, metric_key)
 from secgen_bench.runner.store import RunStore, write_json, write_pickle
 from secgen_bench.schema import table_fingerprint
-
-
-class RunError(ValueError):
-    """A run cannot start (bad names, existing results without --resume)."""
 
 
 @dataclass
