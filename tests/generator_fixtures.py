@@ -1,36 +1,19 @@
-"""Tables the generator tests share: a tiny synthetic flow table and the CIDDS fixture flows."""
+"""What the flow-generator tests share: the CIDDS fixture flows and common assertions (on the conftest tiny flows)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from secgen_bench.datasets.schemas import CIDDS_BI
-from secgen_bench.schema import Column, FlowSchema, Role
+from secgen_bench.schema import FlowSchema
+from tests.conftest import TINY_SCHEMA, shared_specs_dir, tiny_flows
 
 
-def tiny_table(rows: int = 48, seed: int = 0) -> tuple[pd.DataFrame, FlowSchema]:
-    """A few dozen flows with every role a flow generator handles (zeros among the byte counts)."""
-    rng = np.random.default_rng(seed)
-    schema = FlowSchema("tiny", (Column("ts", Role.TIMESTAMP), Column("src", Role.IP), Column("dst", Role.IP),
-                                 Column("port", Role.PORT), Column("proto", Role.PROTOCOL),
-                                 Column("bytes", Role.BYTES, "out"), Column("dur", Role.DURATION)))
-    table = pd.DataFrame({
-        "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.uniform(0, 3600, rows)), unit="s"),
-        "src": rng.choice(["10.0.0.1", "10.0.0.2", "10.0.0.3"], rows),
-        "dst": rng.choice(["192.168.1.1", "8.8.8.8"], rows),
-        "port": rng.choice([53, 80, 443], rows),
-        "proto": rng.choice(["TCP", "UDP"], rows),
-        "bytes": np.where(rng.random(rows) < 0.3, 0, rng.integers(40, 5000, rows)),
-        "dur": np.round(rng.exponential(1.0, rows), 3),
-    })
-    return schema.validate(table), schema
+TORCH_TINY_ROWS = 48   # a few dozen of the shared tiny flows: small enough for a torch fit in a second
 
 
 def real_2000() -> pd.DataFrame:
     """The artefact's 2,000 bidirectional CIDDS fixture flows (skips when ../shared/specs is absent)."""
-    from tests.conftest import shared_specs_dir
-
     specs = shared_specs_dir()
     if specs is None:
         pytest.skip("../shared/specs absent")
@@ -63,7 +46,7 @@ def tiny_fit_is_deterministic(cls, options: dict) -> tuple[pd.DataFrame, FlowSch
     (a different sample); returns the first sample and the schema."""
     from secgen_bench.generators.base import check_sample
 
-    table, schema = tiny_table()
+    table, schema = tiny_flows(TORCH_TINY_ROWS), TINY_SCHEMA
     one = cls(profile="quick", **options).fit(table, schema, seed=3).sample(50, seed=0)
     two = cls(profile="quick", **options).fit(table, schema, seed=3).sample(50, seed=0)
     check_sample(one, 50, list(table.columns), {c: str(t) for c, t in table.dtypes.items()}, schema)
@@ -77,7 +60,7 @@ def assert_untimed_fit_and_empty_sample(cls, options: dict, n: int = 9) -> None:
     """The tiny table without its timestamp fits and samples; sample(0) is empty."""
     from secgen_bench.generators.base import check_sample
 
-    table, schema = tiny_table()
+    table, schema = tiny_flows(TORCH_TINY_ROWS), TINY_SCHEMA
     plain = schema.select([c for c in schema.names if c != "ts"], name="tiny-untimed")
     gen = cls(profile="quick", **options).fit(table.drop(columns="ts"), plain, seed=0)
     check_sample(gen.sample(n, seed=0), n, gen.columns_, gen.dtypes_, plain)
@@ -86,7 +69,7 @@ def assert_untimed_fit_and_empty_sample(cls, options: dict, n: int = 9) -> None:
 
 def assert_save_load_round_trip(cls, options: dict, path) -> None:
     """A saved and reloaded fit samples exactly what the original does."""
-    table, schema = tiny_table()
+    table, schema = tiny_flows(TORCH_TINY_ROWS), TINY_SCHEMA
     gen = cls(profile="quick", **options).fit(table, schema, seed=0)
     gen.save(path)
     pd.testing.assert_frame_equal(gen.sample(40, seed=2), cls.load(path).sample(40, seed=2))

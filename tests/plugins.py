@@ -4,30 +4,13 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pandas as pd
 
 from secgen_bench.datasets.base import Dataset, LoadedData
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.marginals import IndependentMarginals
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
-from secgen_bench.schema import Column, FlowSchema, Role
-
-TINY_SCHEMA = FlowSchema("tiny", (
-    Column("ts", Role.TIMESTAMP), Column("src", Role.IP), Column("dport", Role.PORT),
-    Column("proto", Role.PROTOCOL), Column("bytes", Role.BYTES, "out"), Column("duration", Role.DURATION),
-))
-
-
-def tiny_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.uniform(0, 3600, n)), unit="s"),
-        "src": rng.choice(["10.0.0.1", "10.0.0.2", "10.0.0.3"], n).astype(object),
-        "dport": rng.choice([53, 80, 443], n).astype("int64"),
-        "proto": rng.choice(["TCP", "UDP"], n).astype(object),
-        "bytes": rng.integers(40, 5000, n).astype("int64"),
-        "duration": rng.exponential(1.0, n),
-    })
+from secgen_bench.schema import Role
+from tests.conftest import TINY_SCHEMA, tiny_flows
 
 
 class TinyDataset(Dataset):
@@ -35,7 +18,7 @@ class TinyDataset(Dataset):
     description = "200 random flows for tests"
 
     def load(self, path=None, *, seed=0, profile="default"):
-        return LoadedData(tiny_table(), TINY_SCHEMA, {"source": "tests"})
+        return LoadedData(tiny_flows(200), TINY_SCHEMA, {"source": "tests"})
 
 
 class MeanBytesGap(Metric):

@@ -60,17 +60,7 @@ def test_bad_tolerance_is_rejected():
         parse_tolerances("jsd")
 
 
-@pytest.fixture
-def plugins():
-    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
-    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
-    registry.generators.register("copycat", "tests.plugins:Copycat", source="test")
-    registry.generators.register("worse-copycat", "tests.test_compare:WorseCopycat", source="test")
-    yield
-    for n in ("copycat", "worse-copycat"):
-        registry.generators.unregister(n)
-    registry.datasets.unregister("tiny")
-    registry.metrics.unregister("mean-bytes-gap")
+EXTRA_GENERATORS = {"worse-copycat": "tests.test_compare:WorseCopycat"}  # beside the conftest test plugins
 
 
 from tests.plugins import Copycat  # noqa: E402

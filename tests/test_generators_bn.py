@@ -14,48 +14,14 @@ from secgen_bench.generators.bayesnet import learn_bayesnet
 from secgen_bench.generators.discretize import CategoryCodec, ContinuousBinner, FlowCodec, TimestampCodec
 from secgen_bench.generators.independent_bn import IndependentBN
 from secgen_bench.generators.sequence_bn import SequenceBN
-from secgen_bench.schema import Column, FlowSchema, Role
-from tests.conftest import shared_specs_dir
-
-TINY_SCHEMA = FlowSchema("tiny", (
-    Column("ts", Role.TIMESTAMP), Column("proto", Role.PROTOCOL), Column("src", Role.IP),
-    Column("dst", Role.IP), Column("dport", Role.PORT), Column("bytes", Role.BYTES, "out"),
-    Column("packets", Role.PACKETS, "out"), Column("dur", Role.DURATION), Column("flags", Role.FLAGS),
-))
-
-
-def tiny_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    """Flows where the port follows the protocol and bytes follow packets (dependences a BN can find)."""
-    rng = np.random.default_rng(seed)
-    proto = rng.choice(["TCP", "UDP"], n, p=[0.7, 0.3])
-    dport = np.where(proto == "UDP", 53, rng.choice([80, 443, 22], n))
-    packets = np.where(rng.random(n) < 0.3, 0, rng.integers(1, 60, n))
-    table = pd.DataFrame({
-        "ts": pd.Timestamp("2024-03-04") + pd.to_timedelta(np.sort(rng.uniform(0, 3 * 86400, n)), unit="s"),
-        "proto": proto,
-        "src": rng.choice([f"10.0.0.{i}" for i in range(6)], n),
-        "dst": np.where(rng.random(n) < 0.8, rng.choice(["8.8.8.8", "1.1.1.1", "9.9.9.9"], n),
-                        [f"172.16.{i}.1" for i in rng.integers(0, 150, n)]),
-        "dport": dport,
-        "bytes": packets * rng.integers(40, 1500, n),
-        "packets": packets,
-        "dur": np.where(packets == 0, 0.0, rng.exponential(2.0, n)),
-        "flags": np.where(proto == "TCP", rng.choice([".AP.SF", ".A....", "....S."], n), "......"),
-    })
-    return TINY_SCHEMA.validate(table)
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return tiny_table()
+from secgen_bench.schema import FlowSchema, Role
+from tests.conftest import TINY_SCHEMA
+from tests.generator_fixtures import real_2000
 
 
 @pytest.fixture(scope="module")
 def real():
-    specs = shared_specs_dir()
-    if specs is None:
-        pytest.skip("../shared/specs absent")
-    return CIDDS_BI.validate(pd.read_csv(specs / "metric-fixtures" / "real_2000.csv"))
+    return real_2000()
 
 
 # ---- the pgmpy adapter ------------------------------------------------------------
@@ -140,12 +106,12 @@ def test_binner_zero_bin_tail_and_ranges():
         ContinuousBinner(binning="kmeans")
 
 
-def test_timestamp_codec_keeps_weekday_and_range(tiny):
-    codec = TimestampCodec(12).fit(tiny["ts"])
-    wd, tod = codec.encode(tiny["ts"])
+def test_timestamp_codec_keeps_weekday_and_range(tiny_table):
+    codec = TimestampCodec(12).fit(tiny_table["ts"])
+    wd, tod = codec.encode(tiny_table["ts"])
     out = pd.Series(codec.decode(wd, tod, np.random.default_rng(0)))
-    assert out.min() >= tiny["ts"].min() and out.max() <= tiny["ts"].max()
-    assert (out.dt.weekday.to_numpy() == tiny["ts"].dt.weekday.to_numpy()).mean() > 0.98
+    assert out.min() >= tiny_table["ts"].min() and out.max() <= tiny_table["ts"].max()
+    assert (out.dt.weekday.to_numpy() == tiny_table["ts"].dt.weekday.to_numpy()).mean() > 0.98
 
 
 def test_category_codec_other_bucket():
@@ -157,16 +123,16 @@ def test_category_codec_other_bucket():
     assert list(codec.decode(codec.encode(["a", "b"]), 0)) == ["a", "b"]
 
 
-def test_flow_codec_round_trip_types(tiny):
-    codec = FlowCodec(n_components=70).fit(tiny, TINY_SCHEMA, seed=0)
-    codes = codec.encode(tiny)
+def test_flow_codec_round_trip_types(tiny_table):
+    codec = FlowCodec(n_components=70).fit(tiny_table, TINY_SCHEMA, seed=0)
+    codes = codec.encode(tiny_table)
     assert list(codes.columns) == codec.code_columns
     for c, k in codec.cardinalities.items():
         assert 0 <= codes[c].min() and codes[c].max() < k
     out = codec.decode(codes, seed=0)
     assert out.dtypes.astype(str).to_dict() == TINY_SCHEMA.dtypes
-    pd.testing.assert_series_equal(out["proto"], tiny["proto"])       # low-cardinality: exact
-    assert (out["packets"] == tiny["packets"]).all()                   # <= n_components distinct values: exact
+    pd.testing.assert_series_equal(out["proto"], tiny_table["proto"])       # low-cardinality: exact
+    assert (out["packets"] == tiny_table["packets"]).all()                   # <= n_components distinct values: exact
 
 
 # ---- the generators -----------------------------------------------------------------
@@ -186,11 +152,11 @@ def _check_ranges(sample: pd.DataFrame, train: pd.DataFrame, schema: FlowSchema)
 
 
 @pytest.mark.parametrize("cls", GENERATORS)
-def test_tiny_fit_sample_contract(cls, tiny, tmp_path):
-    gen = cls(profile="quick").fit(tiny, TINY_SCHEMA, seed=0)
+def test_tiny_fit_sample_contract(cls, tiny_table, tmp_path):
+    gen = cls(profile="quick").fit(tiny_table, TINY_SCHEMA, seed=0)
     s = gen.sample(237, seed=3)
     check_sample(s, 237, gen.columns_, gen.dtypes_, TINY_SCHEMA, who=cls.name)
-    _check_ranges(s, tiny, TINY_SCHEMA)
+    _check_ranges(s, tiny_table, TINY_SCHEMA)
     pd.testing.assert_frame_equal(s, gen.sample(237, seed=3))
     assert not s.equals(gen.sample(237, seed=4))
     assert len(gen.sample(0, seed=0)) == 0
@@ -203,9 +169,9 @@ def test_tiny_fit_sample_contract(cls, tiny, tmp_path):
 
 
 @pytest.mark.parametrize("cls", GENERATORS)
-def test_same_seed_same_fit(cls, tiny):
-    a = cls(profile="quick").fit(tiny, TINY_SCHEMA, seed=5).sample(120, seed=1)
-    b = cls(profile="quick").fit(tiny, TINY_SCHEMA, seed=5).sample(120, seed=1)
+def test_same_seed_same_fit(cls, tiny_table):
+    a = cls(profile="quick").fit(tiny_table, TINY_SCHEMA, seed=5).sample(120, seed=1)
+    b = cls(profile="quick").fit(tiny_table, TINY_SCHEMA, seed=5).sample(120, seed=1)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -221,14 +187,14 @@ def test_real_cidds_fit_sample(cls, real):
     assert (top - got).abs().max() < 0.1
 
 
-def test_sequence_bn_windows_keep_time_order(tiny):
-    gen = SequenceBN(profile="quick", window=4).fit(tiny, TINY_SCHEMA, seed=0)
+def test_sequence_bn_windows_keep_time_order(tiny_table):
+    gen = SequenceBN(profile="quick", window=4).fit(tiny_table, TINY_SCHEMA, seed=0)
     assert any(v.startswith("iat@") for v in gen.bn_.columns)
     assert sum(v.startswith("ts.") for v in gen.bn_.columns) == 2   # weekday + time of day of flow 1 only
     s = gen.sample(10, seed=0)
     assert len(s) == 10
     with pytest.raises(ValueError, match="window"):
-        SequenceBN(profile="quick", window=4).fit(tiny.iloc[:3], TINY_SCHEMA)
+        SequenceBN(profile="quick", window=4).fit(tiny_table.iloc[:3], TINY_SCHEMA)
 
 
 @pytest.mark.parametrize("cls", GENERATORS)

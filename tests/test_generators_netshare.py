@@ -14,7 +14,8 @@ from secgen_bench.generators.netshare import NetShare  # noqa: E402
 from secgen_bench.schema import Column, FlowSchema, Role  # noqa: E402
 from tests.generator_fixtures import (assert_save_load_round_trip, assert_seeded_sampling,  # noqa: E402
                                      assert_untimed_fit_and_empty_sample, assert_values_seen_in_training,
-                                     real_2000, tiny_fit_is_deterministic, tiny_table)
+                                     real_2000, tiny_fit_is_deterministic, TORCH_TINY_ROWS)
+from tests.conftest import TINY_SCHEMA, tiny_flows  # noqa: E402
 
 TINY = {"ip2vec_epochs": 1, "meta_hidden": 16, "rnn_hidden": 16, "d_hidden": 32, "epochs": 3, "batch_size": 16, "max_len": 4}
 
@@ -51,19 +52,19 @@ def test_fit_is_deterministic_and_tiny_table_works():
 def test_ipv4_columns_use_bits_and_decode_to_addresses():
     import ipaddress
 
-    table, schema = tiny_table()
+    table, schema = tiny_flows(TORCH_TINY_ROWS), TINY_SCHEMA
     gen = NetShare(profile="quick", **TINY).fit(table, schema, seed=0)
-    assert gen.bit_ips_ == ["src", "dst"] and gen.embedded_ == ["port", "proto"]
+    assert gen.bit_ips_ == ["src", "dst"] and gen.embedded_ == ["proto", "dport"]
     sample = gen.sample(60, seed=1)
     for value in pd.concat([sample["src"], sample["dst"]]):
         ipaddress.IPv4Address(value)
 
 
 def test_series_follow_keys_and_encode_lengths():
-    table, schema = tiny_table()
+    table, schema = tiny_flows(TORCH_TINY_ROWS), TINY_SCHEMA
     gen = NetShare(profile="quick", **TINY).fit(table, schema, seed=0)
     meta, steps = gen._series(table.sort_values("ts", kind="stable").reset_index(drop=True))
-    groups = table.groupby(["src", "dst", "port", "proto"]).size()
+    groups = table.groupby(["src", "dst", "dport", "proto"]).size()
     expected = int(np.ceil(groups / gen.config.max_len).sum())
     assert len(meta) == expected == gen.n_series_
     assert steps[..., -1].sum() == expected          # one "end" flag per series

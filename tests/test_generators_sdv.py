@@ -9,8 +9,9 @@ from secgen_bench.config import ConfigError
 from secgen_bench.datasets.schemas import CIDDS_BI
 from secgen_bench.generators.base import check_sample
 from secgen_bench.generators.sdv_synthesizers import CTGAN, TVAE
-from tests.conftest import shared_specs_dir
-from tests.test_generators_bn import TINY_SCHEMA, _check_ranges, tiny_table
+from tests.conftest import TINY_SCHEMA, tiny_flows
+from tests.generator_fixtures import real_2000
+from tests.test_generators_bn import _check_ranges
 
 pytest.importorskip("sdv")
 
@@ -20,7 +21,7 @@ TINY = {"epochs": 2, "batch_size": 100}
 
 @pytest.fixture(scope="module")
 def tiny():
-    return tiny_table(300)
+    return tiny_flows(300)
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +76,7 @@ def test_rare_categories_go_through_other_token(tiny):
 
 @pytest.mark.parametrize("cls", GENERATORS)
 def test_real_cidds_fit_sample(cls):
-    specs = shared_specs_dir()
-    if specs is None:
-        pytest.skip("../shared/specs absent")
-    real = CIDDS_BI.validate(pd.read_csv(specs / "metric-fixtures" / "real_2000.csv"))
+    real = real_2000()
     gen = cls(profile="quick").fit(real, CIDDS_BI, seed=0)
     s = gen.sample(500, seed=0)
     check_sample(s, 500, gen.columns_, gen.dtypes_, CIDDS_BI, who=cls.name)

@@ -10,30 +10,9 @@ from secgen_bench.generators.hmm_generator import HMMGenerator
 from secgen_bench.generators.markov_chain import MarkovChainGenerator
 from secgen_bench.generators.tadam.generator import TADAMGenerator
 from secgen_bench.metrics.packets import SeqJSDSymbols
-from secgen_bench.schema import Column, FlowSchema, Role
+from tests.conftest import PACKETS, toy_packets  # the shared toy sequences (other packet tests import them from here)
 
-PACKETS = FlowSchema("packets", (Column("flow_id", Role.SEQUENCE_ID), Column("service", Role.CATEGORICAL),
-                                 Column("direction", Role.CATEGORICAL), Column("flags", Role.FLAGS),
-                                 Column("size", Role.BYTES), Column("iat", Role.DURATION),
-                                 Column("label", Role.LABEL)))
 HAS_HMM = importlib.util.find_spec("hmmlearn") is not None
-
-
-def toy_packets(n_tcp=40, n_udp=15, seed=0):
-    rng = np.random.default_rng(seed)
-    rows = []
-    for k in range(n_tcp):
-        pk = [("out", "S", 0), ("in", "SA", 0), ("out", "A", 0)]
-        pk += [("out", "PA", int(rng.integers(100, 300))), ("in", "PA", int(rng.integers(1000, 1400)))] * int(
-            rng.integers(1, 4))
-        pk += [("out", "FA", 0), ("in", "FA", 0), ("out", "A", 0)]
-        for i, (d, f, s) in enumerate(pk):
-            rows.append((f"t{k}", "TCP/443", d, f, s, 0.0 if i == 0 else float(rng.exponential(0.02)), "benign"))
-    for k in range(n_udp):
-        rows.append((f"u{k}", "UDP/53", "out", "-", 40, 0.0, "benign"))
-        rows.append((f"u{k}", "UDP/53", "in", "-", int(rng.integers(80, 200)), float(rng.exponential(0.01)), "benign"))
-    return PACKETS.validate(pd.DataFrame(rows, columns=PACKETS.names))
-
 
 GENERATORS = [MarkovChainGenerator, TADAMGenerator,
               pytest.param(HMMGenerator, marks=pytest.mark.skipif(not HAS_HMM, reason="hmmlearn not installed"))]

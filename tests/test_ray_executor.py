@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from secgen_bench import registry
 from secgen_bench.generators.marginals import IndependentMarginals
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
 from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
 
-TEST_GENERATORS = {
-    "copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher",
+EXTRA_GENERATORS = {  # registered by the conftest ``plugins`` fixture beside the test plugins
     "counting-crasher": "tests.test_ray_executor:CountingCrasher",
     "worker-killer": "tests.test_ray_executor:WorkerKiller",
 }
@@ -66,19 +64,6 @@ def ray_cluster():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
-
-
-@pytest.fixture
-def plugins():
-    for name, target in TEST_GENERATORS.items():
-        registry.generators.register(name, target, source="test")
-    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
-    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
-    yield
-    for name in TEST_GENERATORS:
-        registry.generators.unregister(name)
-    registry.datasets.unregister("tiny")
-    registry.metrics.unregister("mean-bytes-gap")
 
 
 def request(out, generators, seeds=(0, 1), **kw):

@@ -9,35 +9,24 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from secgen_bench import registry  # noqa: E402
 from secgen_bench.cli import main  # noqa: E402
 from secgen_bench.report.collect import RunView  # noqa: E402
 from secgen_bench.report.html import SECTION_IDS, render  # noqa: E402
 from secgen_bench.runner.executor import LocalExecutor  # noqa: E402
 from secgen_bench.runner.plan import protocol_for  # noqa: E402
 from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark  # noqa: E402
-
-GENERATORS = {"copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher"}
+from tests.conftest import registered_test_plugins  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """reference + marginals + copycat + crasher (fails in sample) on the tiny dataset, 2 seeds."""
-    for name, target in GENERATORS.items():
-        registry.generators.register(name, target, source="test")
-    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
-    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
-    try:
+    with registered_test_plugins():
         out = tmp_path_factory.mktemp("report") / "run"
         proto = protocol_for("quick", seeds=(0, 1), sample_size=100, timeout_s=120)
         run_benchmark(RunRequest(["marginals", "copycat", "crasher"], [DatasetSource("tiny")], proto, out,
                                  profile="quick", metrics=["mean-bytes-gap", "dkc", "acf"], use_cache=False),
                       LocalExecutor(2))
-    finally:
-        for name in GENERATORS:
-            registry.generators.unregister(name)
-        registry.datasets.unregister("tiny")
-        registry.metrics.unregister("mean-bytes-gap")
     return out
 
 

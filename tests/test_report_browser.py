@@ -27,12 +27,12 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from secgen_bench import registry  # noqa: E402
 from secgen_bench.report import write_report  # noqa: E402
 from secgen_bench.report.html import SECTION_IDS  # noqa: E402
 from secgen_bench.runner.executor import LocalExecutor  # noqa: E402
 from secgen_bench.runner.plan import protocol_for  # noqa: E402
 from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark  # noqa: E402
+from tests.conftest import registered_test_plugins  # noqa: E402
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -214,22 +214,12 @@ def browser(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     """The report of a small real run: reference, marginals, copycat and a crasher on the tiny dataset."""
-    generators = {"copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher"}
-    for name, target in generators.items():
-        registry.generators.register(name, target, source="test")
-    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
-    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
-    try:
+    with registered_test_plugins():
         out = tmp_path_factory.mktemp("browser-run") / "run"
         proto = protocol_for("quick", seeds=(0,), sample_size=100, timeout_s=120)
         run_benchmark(RunRequest(["marginals", "copycat", "crasher"], [DatasetSource("tiny")], proto, out,
                                  profile="quick", metrics=["mean-bytes-gap", "dkc", "acf"], use_cache=False),
                       LocalExecutor(2))
-    finally:
-        for name in generators:
-            registry.generators.unregister(name)
-        registry.datasets.unregister("tiny")
-        registry.metrics.unregister("mean-bytes-gap")
     return write_report(out)
 
 

@@ -9,31 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from secgen_bench import registry
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
 from secgen_bench.runner.run import DatasetSource, RunError, RunRequest, run_benchmark
 from secgen_bench.runner.store import RunStore
 
 REPO = Path(__file__).resolve().parent.parent
-TEST_GENERATORS = {
-    "copycat": "tests.plugins:Copycat", "sleeper": "tests.plugins:Sleeper", "crasher": "tests.plugins:Crasher",
-    "memory-hog": "tests.plugins:MemoryHog", "wrong-columns": "tests.plugins:WrongColumns",
-    "wrong-dtype": "tests.plugins:WrongDtype", "exiter": "tests.plugins:Exiter",
-}
-
-
-@pytest.fixture
-def plugins():
-    for name, target in TEST_GENERATORS.items():
-        registry.generators.register(name, target, source="test")
-    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
-    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
-    yield
-    for name in TEST_GENERATORS:
-        registry.generators.unregister(name)
-    registry.datasets.unregister("tiny")
-    registry.metrics.unregister("mean-bytes-gap")
 
 
 def request(out, generators, **kw):
@@ -119,15 +100,13 @@ def test_cache_reuses_synthetic_data_across_runs(plugins, tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys
     from tests.plugins import IndependentMarginals
-    from secgen_bench import registry
     from secgen_bench.runner.plan import protocol_for
     from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
-    registry.generators.register("slowpoke", "tests.slow_plugins:Slowpoke", source="test")
-    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
-    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
+    from tests.conftest import registered_test_plugins
     proto = protocol_for("quick", seeds=(0, 1, 2, 3), sample_size=50)
-    run_benchmark(RunRequest(["slowpoke"], [DatasetSource("tiny")], proto, sys.argv[1], profile="quick",
-                             metrics=["mean-bytes-gap"], resume="--resume" in sys.argv))
+    with registered_test_plugins({"slowpoke": "tests.slow_plugins:Slowpoke"}):
+        run_benchmark(RunRequest(["slowpoke"], [DatasetSource("tiny")], proto, sys.argv[1], profile="quick",
+                                 metrics=["mean-bytes-gap"], resume="--resume" in sys.argv))
 """)
 
 
