@@ -50,11 +50,11 @@ def test_every_section_present_with_its_plots(run_dir, tmp_path):
     assert len(rows) == 4
     crasher = next(r for r in rows if ">crasher<" in r)
     assert crasher.count('class="failed"') == 3 and "ERROR" in crasher
-    # plots: 3 metric bar charts, one marginal per column (6), correlations per generator with a sample (3:
+    # plots: 3 metric bar charts, one marginal per column (9), correlations per generator with a sample (3:
     # reference, copycat, marginals), DKC heatmap, one ACF grid, one resource chart
     counts = {k: page.count(f'data-plot="{k}"') for k in
               ("metric-bars", "marginal", "correlation", "dkc", "acf", "resources")}
-    assert counts == {"metric-bars": 3, "marginal": 6, "correlation": 3, "dkc": 1, "acf": 1, "resources": 1}
+    assert counts == {"metric-bars": 3, "marginal": 9, "correlation": 3, "dkc": 1, "acf": 1, "resources": 1}
     for blob in re.findall(r'src="data:image/png;base64,([^"]+)"', page):
         assert base64.b64decode(blob)[:8] == b"\x89PNG\r\n\x1a\n"
     # the crasher has no sample: said so where samples are drawn
