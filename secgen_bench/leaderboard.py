@@ -15,6 +15,7 @@ Ranking rules (the paper's Table 2, made explicit):
 from __future__ import annotations
 
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,15 +71,37 @@ class Board:
         }
 
 
+def _records(store: RunStore, pattern: str):
+    """(path, record) of every ``jobs/<pattern>`` file; a file that is not a record is a ValueError naming it."""
+    from secgen_bench.runner.store import read_json
+
+    for path in sorted((store.root / "jobs").glob(pattern)):
+        try:
+            rec = read_json(path)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: broken record, not JSON ({exc})") from None
+        if not isinstance(rec, dict):
+            raise ValueError(f"{path}: broken record, a JSON {type(rec).__name__} instead of an object")
+        yield path, rec
+
+
+def _broken(path: Path, exc: Exception) -> ValueError:
+    what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+    return ValueError(f"{path}: broken record ({what})")
+
+
 def records_frame(store: RunStore) -> pd.DataFrame:
     rows = []
-    for rec in store.metric_records():
-        rows.append({
-            "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
-            "metric": rec["metric"], "direction": rec["direction"], "value": rec.get("value"),
-            "status": rec.get("status"), "error": rec.get("error"), "std": rec.get("std"),
-            "in_average_rank": rec.get("in_average_rank", True),
-        })
+    for path, rec in _records(store, "*/metrics/*.json"):
+        try:
+            rows.append({
+                "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
+                "metric": rec["metric"], "direction": rec["direction"], "value": rec.get("value"),
+                "status": rec.get("status"), "error": rec.get("error"), "std": rec.get("std"),
+                "in_average_rank": rec.get("in_average_rank", True),
+            })
+        except (KeyError, TypeError) as exc:
+            raise _broken(path, exc) from None
     return pd.DataFrame(rows, columns=["dataset", "generator", "seed", "metric", "direction", "value", "status", "error",
                                        "std", "in_average_rank"])
 
@@ -95,14 +118,17 @@ def build(run_dir: str | Path) -> list[Board]:
 
 def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
     acc: dict[str, dict[str, dict]] = {}
-    for rec in store.job_records():
-        d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
-            rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})
-        t, r = rec.get("timings") or {}, rec.get("resources") or {}
-        for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
-            if src.get(k) is not None:
-                d[k].append(src[k])
-        d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
+    for path, rec in _records(store, "*/job.json"):
+        try:
+            d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
+                rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})
+            t, r = rec.get("timings") or {}, rec.get("resources") or {}
+            for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
+                if src.get(k) is not None:
+                    d[k].append(src[k])
+            d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise _broken(path, exc) from None
     for gens in acc.values():
         for d in gens.values():
             for k in ("fit_s", "sample_s", "peak_rss_mb"):
