@@ -111,6 +111,36 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
     return outcomes
 
 
+def select_metrics(names: Sequence[str] | None, *, have_holdout: bool, track: str = "flows") -> tuple[list[type], list[str]]:
+    """The metric classes to score and notes on the ones left out.
+
+    Named metrics (``names``) must exist, load, and get the holdout they need (else ValueError naming
+    the metric); with ``names`` None every metric of ``track`` that can run is chosen, and each one
+    left out (unavailable, needs a holdout) gets a one-line note instead.
+    """
+    from secgen_bench import registry
+
+    if names:
+        classes = [registry.metrics.get(n) for n in names]
+        for cls in classes:
+            if "holdout" in cls.inputs and not have_holdout:
+                raise ValueError(f"metric {cls.name!r} needs --holdout")
+        return classes, []
+    classes, notes = [], []
+    for n in registry.metrics.names():
+        obj = registry.metrics.peek(n)
+        if obj is None or getattr(obj, "track", "flows") != track:
+            continue
+        if "holdout" in getattr(obj, "inputs", ()) and not have_holdout:
+            notes.append(f"{n} skipped (needs --holdout)")
+            continue
+        try:
+            classes.append(registry.metrics.get(n))
+        except registry.PluginUnavailable as exc:
+            notes.append(str(exc))
+    return classes, notes
+
+
 def _mean_breakdown(items: list[dict]) -> dict:
     """Average numeric breakdown entries over repetitions; keep the first value of anything else."""
     if not items:

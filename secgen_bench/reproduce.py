@@ -181,3 +181,29 @@ def reproduce(table: str, out: Path, *, data: str | None = None, profile: str = 
                                                   m.get("n_holdout", 0), protocol))
     rep.wall_s = wall
     return rep
+
+
+def write_outputs(rep: Reproduction, out: Path, table: str, command: str) -> tuple[Path, Path]:
+    """Write ``table2.md`` (the table beside the paper's, with how it was made), ``table2.json`` and the
+    leaderboard files into ``out``; returns the two table paths."""
+    from secgen_bench.leaderboard_files import write_leaderboards
+    from secgen_bench.runner.environment import environment
+    from secgen_bench.runner.store import atomic_write_bytes, write_json
+
+    out = Path(out)
+    env = environment()
+    header = (f"# {table}: secgen-bench vs the published table\n\nCommand: `{command}`  \n"
+              f"Wall time: {rep.wall_s:.0f} s  \nMachine: {env['cpus']} CPUs, "
+              f"{env['memory_gb']} GB, {env['platform']}  \n"
+              f"Versions: {', '.join(f'{k} {v}' for k, v in env['versions'].items() if v)}\n\n")
+    md, js = out / "table2.md", out / "table2.json"
+    atomic_write_bytes(md, (header + rep.to_markdown()).encode())
+    write_json(js, {
+        "table": table, "command": command, "wall_s": rep.wall_s, "environment": env,
+        "ours": rep.ours.to_dict(orient="index"), "paper": rep.paper.to_dict(orient="index"),
+        "differences": rep.differences.to_dict(orient="index"), "kendall_tau": rep.kendall,
+        "kendall_tau_average_rank": rep.kendall_avg, "order": rep.order(), "notes": rep.notes,
+        "leaderboard": rep.board.to_dict(),
+    })
+    write_leaderboards(out, [rep.board])
+    return md, js
