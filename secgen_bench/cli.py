@@ -257,54 +257,10 @@ def _write_leaderboards(root: Path, boards) -> None:
     write_leaderboards(root, boards)
 
 
-class _Progress:
-    """rich progress on a terminal; one plain line per finished job otherwise (CI logs)."""
+def _progress(args):
+    from secgen_bench.progress import RunProgress
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._progress = None
-        self._task = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn())
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def event(self, e) -> None:
-        if e.kind == "planned":
-            if self._progress is not None:
-                self._task = self._progress.add_task("jobs", total=e.total)
-            else:
-                print(f"{e.total} job(s) to run", flush=True)
-        elif e.kind == "skipped":
-            msg = f"skip {e.job.generator.name} on {e.job.dataset.label} seed {e.job.seed} (finished earlier)"
-            self._log(msg)
-        elif e.kind == "finished":
-            j = e.job
-            msg = f"{e.status.upper():7s} {j.generator.name} on {j.dataset.label} seed {j.seed}"
-            if e.message:
-                msg += f": {e.message}"
-            self._log(msg)
-            if self._progress is not None and self._task is not None:
-                self._progress.advance(self._task)
-
-    def _log(self, msg: str) -> None:
-        if self._progress is not None:
-            self._progress.console.log(msg)
-        else:
-            print(msg, flush=True)
-
-
-def _progress(args) -> _Progress:
-    return _Progress(enabled=not args.no_progress and sys.stdout.isatty())
+    return RunProgress(enabled=not args.no_progress and sys.stdout.isatty())
 
 
 def cmd_generate(args) -> int:
@@ -344,23 +300,17 @@ def cmd_leaderboard(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from secgen_bench.evaluation import evaluate, select_metrics
-    from secgen_bench.tables import read_flow_csv, resolve_schema
+    from secgen_bench.evaluation import evaluate_files
 
     _check_at_least(args.repeats, "--repeats", 1)
     _check_at_least(args.seed, "--seed", 0)
-    real_raw = read_flow_csv(args.real)
-    schema = resolve_schema(args.schema, real_raw.columns, args.real)
-    real = schema.validate(real_raw, source=args.real)
-    synthetic = schema.validate(read_flow_csv(args.synthetic, schema), source=args.synthetic, ranges=False)
-    holdout = schema.validate(read_flow_csv(args.holdout, schema), source=args.holdout) if args.holdout else None
-    names = _csv_list(args.metrics) if args.metrics and args.metrics != "all" else None
-    classes, notes = select_metrics(names, have_holdout=holdout is not None)
+    size = _sample_size(args.sample_size)
+    schema, outcomes, notes = evaluate_files(
+        args.real, args.synthetic, holdout=args.holdout, schema=args.schema,
+        metrics=_csv_list(args.metrics) if args.metrics and args.metrics != "all" else None,
+        repeats=args.repeats, sample_size=10000 if size == "profile" else size, seed=args.seed)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    size = _sample_size(args.sample_size)
-    outcomes = evaluate(real, synthetic, schema, [c() for c in classes], holdout=holdout, repeats=args.repeats,
-                        sample_size=10000 if size == "profile" else size, seed=args.seed)
     failed = [o for o in outcomes.values() if not o.ok]
     if args.json:
         print(json.dumps({n: o.mean for n, o in outcomes.items()}, indent=1))
