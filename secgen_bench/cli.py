@@ -20,7 +20,7 @@ from secgen_bench import __version__
 from secgen_bench.errors import UsageError  # noqa: F401  (re-exported)
 
 EXIT_BAD_INPUT = 2
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader went away
+EXIT_BROKEN_PIPE = 1  # stdout closed early: no message; 1 like rich (its tables) and the Python docs recipe
 
 
 def _csv_list(text: str | None) -> list[str]:
@@ -495,7 +495,7 @@ COMMAND_MODULES: list[str] = ["secgen_bench.report.command", "secgen_bench.datas
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
-    except BrokenPipeError:  # stdout closed early (``| head``): stop quietly, like a tool killed by SIGPIPE
+    except BrokenPipeError:  # stdout closed early (``| head``): stop quietly, no traceback
         _detach_stdout()
         return EXIT_BROKEN_PIPE
 
