@@ -505,7 +505,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors (already printed)
-        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

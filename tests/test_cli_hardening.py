@@ -141,6 +141,13 @@ def test_a_too_long_file_name_is_bad_input(tmp_path, capsys):
     assert_one_line_exit_2(code, err, "x" * 300, "too long")
 
 
+def test_a_too_long_output_file_name_is_bad_input_before_fitting(tmp_path, capsys):
+    long_name = tmp_path / ("y" * 300 + ".csv")
+    code, _, err = run_cli(["generate", "-g", "marginals", "-d", "simnet", "-n", "5", "--quick", "-o", str(long_name)],
+                           capsys)
+    assert_one_line_exit_2(code, err, "y" * 300, "too long")
+
+
 def _metric_record(**changes) -> dict:
     rec = {"dataset": {"label": "simnet"}, "generator": {"name": "marginals"}, "seed": 0, "metric": "jsd",
            "direction": "lower", "value": 0.1, "status": "ok"}
