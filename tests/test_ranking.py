@@ -210,3 +210,68 @@ def test_block_comparison_says_why_it_cannot_run():
     rows = noisy_records("a", "jsd", "lower", 0.1, 0.01) + noisy_records("b", "jsd", "lower", 0.2, 0.01)
     cmp = ranking.compare_blocks([board(rows)])
     assert cmp.result is None and "2 generator(s)" in cmp.reason
+
+
+def test_reproduce_reports_both_average_ranks():
+    from secgen_bench.reproduce import PAPER_METRICS, compare_with_paper, load_paper_table
+
+    paper = load_paper_table()
+    directions = {"density": "higher", "coverage": "higher", "md": "closest"}
+    rows = []   # the published means, each with a repetition noise of 20 % of the value: many ties
+    for g, row in paper[list(PAPER_METRICS.values())].iterrows():
+        for m, v in row.items():
+            rows += noisy_records(g, m, directions.get(m, "lower"), float(v), 0.2 * abs(float(v)) + 1e-3,
+                                  dataset="cidds001-bi", seeds=(0, 1), reps=5)
+    rep = compare_with_paper(board_from_frame("cidds001-bi", pd.DataFrame(rows, columns=COLUMNS)))
+    ties, strict = rep.board.avg_ranks["ties"], rep.board.avg_ranks["strict"]
+    assert all(ties[g] <= strict[g] for g in ties if g != "reference") and any(ties[g] < strict[g] for g in ties
+                                                                               if g != "reference")
+    md = rep.to_markdown()
+    assert "avg rank ours (ties) / paper" in md and "avg rank ours (strict)" in md
+    for g in ties:
+        if g == "reference":
+            continue
+        line = next(ln for ln in md.splitlines() if ln.startswith(f"| {g} |"))
+        assert line.endswith(f" | {ties[g]:.3f} / {paper.loc[g, 'avg_rank']:.3f} | {strict[g]:.3f} |"), line
+
+
+# ---- the CLI ------------------------------------------------------------------------------------------
+@pytest.fixture
+def tiny_dataset():
+    from secgen_bench import registry
+
+    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
+    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
+    yield
+    registry.datasets.unregister("tiny")
+    registry.metrics.unregister("mean-bytes-gap")
+
+
+def test_run_and_leaderboard_take_the_ranking_and_show_intervals_on_demand(tiny_dataset, tmp_path, capsys):
+    from secgen_bench.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", "-g", "marginals", "-d", "tiny", "--quick", "--seeds", "0,1", "--metrics", "mean-bytes-gap",
+                 "--out", str(out), "--no-progress", "--no-cache", "--ranking", "strict"]) == 0
+    written = json.loads((out / "leaderboard.json").read_text())[0]
+    assert written["ranking"] == "strict" and written["average_rank"] == written["average_ranks"]["strict"]
+    cell = written["rows"]["marginals"]["mean-bytes-gap"]
+    assert cell["ci_low"] <= cell["mean"] <= cell["ci_high"]
+    capsys.readouterr()
+    assert main(["leaderboard", str(out), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["ranking"] == "ties"
+    assert main(["leaderboard", str(out), "--format", "markdown", "--intervals"]) == 0
+    text = capsys.readouterr().out
+    assert "95% CI" in text and "paired bootstrap" in text
+    assert main(["leaderboard", str(out), "--format", "markdown", "--ranking", "strict"]) == 0
+    text = capsys.readouterr().out
+    assert "95% CI" not in text and "strict" in text
+
+
+def test_an_unknown_ranking_exits_2_with_one_line(tmp_path, capsys):
+    from secgen_bench.cli import main
+
+    (tmp_path / "jobs").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        main(["leaderboard", str(tmp_path), "--ranking", "loose"])
+    assert exc.value.code == 2 and "invalid choice: 'loose'" in capsys.readouterr().err
