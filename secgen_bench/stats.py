@@ -47,7 +47,7 @@ def as_matrix(grid: Grid, seeds: Sequence[int] | None = None) -> np.ndarray:
     return np.array([r[:width] for r in rows], dtype=float)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _indices(n_seeds: int, n_reps: int, stream: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
     seed_idx = rng.integers(0, n_seeds, size=(RESAMPLES, n_seeds))
