@@ -218,7 +218,7 @@ def cmd_run(args) -> int:
     progress = _progress(args)
     with progress:
         store = run_benchmark(request, executor, on_event=progress.event)
-    boards = leaderboard.build(store.root)
+    boards = leaderboard.build(store.root, ranking=args.ranking)
     _write_leaderboards(store.root, boards)
     leaderboard.render_rich(boards)
     print(f"run directory: {store.root}")
@@ -287,11 +287,11 @@ def cmd_leaderboard(args) -> int:
 
     if not Path(args.run_dir).is_dir():
         raise UsageError(f"{args.run_dir}: no such run directory")
-    boards = leaderboard.build(args.run_dir)
+    boards = leaderboard.build(args.run_dir, ranking=args.ranking)
     if args.format == "rich":
-        leaderboard.render_rich(boards)
+        leaderboard.render_rich(boards, intervals=args.intervals)
     elif args.format == "markdown":
-        print(leaderboard.to_markdown(boards), end="")
+        print(leaderboard.to_markdown(boards, intervals=args.intervals), end="")
     elif args.format == "csv":
         print(leaderboard.to_csv(boards), end="")
     else:
@@ -390,6 +390,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _add_ranking_arg(s) -> None:
+    # the names of secgen_bench.ranking.RANKINGS, spelled here so that parsing imports no pandas (a test checks)
+    s.add_argument("--ranking", default="ties", choices=["ties", "strict"],
+                   help="ties: generators within noise share a rank (default); strict: the paper's plain ranking")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="secgen-bench", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"secgen-bench {__version__}")
@@ -424,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
+    _add_ranking_arg(s)
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("generate", help="fit one generator on a dataset and write synthetic flows")
@@ -442,6 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("leaderboard", help="rank the results of a run directory")
     s.add_argument("run_dir")
     s.add_argument("--format", default="rich", choices=["rich", "markdown", "csv", "json"])
+    _add_ranking_arg(s)
+    s.add_argument("--intervals", action="store_true", help="show each cell's 95%% bootstrap interval (rich, markdown)")
     s.set_defaults(func=cmd_leaderboard)
 
     s = sub.add_parser("evaluate", help="score a synthetic CSV against a real one")
