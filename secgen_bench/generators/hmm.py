@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PerServiceSequenceGenerator
 
 _END = "$"
 
@@ -30,7 +30,7 @@ class HMMConfig:
             raise ValueError("n_states, n_iter, max_length must be >= 1 and iat_unit > 0")
 
 
-class HMMGenerator(PerServiceSequenceGenerator):
+class HMM(PerServiceSequenceGenerator):
     name = "hmm"
     version = "1.0"
     description = "CategoricalHMM over packet symbols (hmmlearn), values drawn per hidden state"

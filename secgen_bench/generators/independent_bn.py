@@ -7,7 +7,7 @@ tail bin, structure by hill climbing with BIC (max in-degree 3, pgmpy), BDeu
 parameters, forward sampling, decoding of bins. Flows are independent of each
 other (no temporal structure beyond the weekday/time-of-day marginals).
 
-Departures from the artefact (see :mod:`secgen_bench.generators.discretize`):
+Departures from the artefact (see :mod:`secgen_bench.generators.common.discretize`):
 exact zeros have their own bin; the tail bin decodes by inverse-CDF sampling;
 discrete columns keep their ``max_categories`` most frequent values (seen at
 least ``min_count`` times) and share one "other" code for the rest, which
@@ -17,7 +17,7 @@ sampling is our vectorised numpy ancestral sampler, not pgmpy's; training rows
 beyond ``max_train_rows`` are subsampled (seeded) to bound the hill climbing;
 ``decode="joint"`` (default; the ``paper`` profile decodes each cell on its own
 as the artefact did) gives a generated flow the continuous values of a training
-flow with the same bins (:mod:`secgen_bench.generators.bin_decoding`), the same
+flow with the same bins (:mod:`secgen_bench.generators.common.bin_decoding`), the same
 decoding FlowChronicle uses here, so the two are compared on their models.
 """
 from __future__ import annotations
@@ -47,8 +47,8 @@ class BNConfig:
     decode: str = "joint"           # continuous cells: "joint" (see bin_decoding.py) or "bin" (each alone, artefact)
 
     def __post_init__(self) -> None:
-        from secgen_bench.generators.bayesnet import SCORINGS
-        from secgen_bench.generators.discretize import DECODERS
+        from secgen_bench.generators.common.bayesnet import SCORINGS
+        from secgen_bench.generators.common.discretize import DECODERS
 
         if self.max_indegree < 0:
             raise ValueError(f"max_indegree must be >= 0, got {self.max_indegree}")
@@ -74,14 +74,14 @@ class BNConfig:
             raise ValueError(f"max_train_rows must be >= 0 (0 = all), got {self.max_train_rows}")
 
     def codec(self):
-        from secgen_bench.generators.discretize import FlowCodec
+        from secgen_bench.generators.common.discretize import FlowCodec
 
         return FlowCodec(n_components=self.n_components, tail_quantile=self.tail_quantile,
                          max_categories=self.max_categories, min_count=self.min_count,
                          n_time_bins=self.n_time_bins, decode=self.decode)
 
     def learn(self, codes: pd.DataFrame, cardinalities: dict[str, int], seed: int):
-        from secgen_bench.generators.bayesnet import learn_bayesnet
+        from secgen_bench.generators.common.bayesnet import learn_bayesnet
 
         return learn_bayesnet(codes, max_indegree=self.max_indegree, seed=seed, scoring=self.scoring,
                               equivalent_sample_size=self.equivalent_sample_size, max_iter=self.max_iter,

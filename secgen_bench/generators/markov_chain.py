@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PerServiceSequenceGenerator
 
 _START, _END = "^", "$"
 
@@ -26,7 +26,7 @@ class MarkovChainConfig:
             raise ValueError("iat_unit must be > 0 and max_length >= 1")
 
 
-class MarkovChainGenerator(PerServiceSequenceGenerator):
+class MarkovChain(PerServiceSequenceGenerator):
     name = "markov-chain"
     version = "1.0"
     description = "First-order Markov chain over packet symbols, empirical values per transition"

@@ -1,8 +1,8 @@
 """Packet Transformer: a GPT-2-style decoder trained from scratch on per-flow packet tokens (packets track).
 
 Our design: no published packet-level GPT generator is reproduced here. It
-reuses the flow Transformer's network (:mod:`_gpt`), seeding and pickling
-(:mod:`_torch_support`) and bin codec (:class:`flow_tokens.ColumnCodec`).
+reuses the flow Transformer's network (:mod:`common.gpt`), seeding and pickling
+(:mod:`common.torch_support`) and bin codec (:class:`common.flow_tokens.ColumnCodec`).
 
 Tokenisation (one model for all services). A flow is written as
 
@@ -11,7 +11,7 @@ Tokenisation (one model for all services). A flow is written as
 - SERVICE: one token per training service (e.g. ``TCP/443``); at sampling
   it is drawn from the training service shares, then the model continues.
 - SYMBOL: flags + direction mark + payload class, as the other packets-track
-  generators (``SA<.``, ``PA>d``; :mod:`tadam.packet_sequences`).
+  generators (``SA<.``, ``PA>d``; :mod:`secgen_bench.packets`).
 - SIZE-BIN / IAT-BIN: global bins of payload size (bytes) and of the
   inter-arrival time in ``iat_unit`` seconds (rounded, as the other
   packets-track generators): 0 is its own bin, non-zero values go to
@@ -43,9 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
-from secgen_bench.generators.flow_tokens import ColumnCodec
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.flow_tokens import ColumnCodec
+from secgen_bench.generators.common.per_service import PerServiceSequenceGenerator
+from secgen_bench.generators.common.torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
 
 BOS, EOS = 0, 1
 TOKENS_PER_PACKET = 3
@@ -100,7 +100,7 @@ class PacketTransformer(TorchPickleMixin, PerServiceSequenceGenerator):
         return words  # the base groups words per service; one network is trained on all of them in _fit
 
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators._gpt import GPT
+        from secgen_bench.generators.common.gpt import GPT
 
         super()._fit(table, schema, seed=seed)
         cfg = self.config
@@ -315,7 +315,7 @@ def _bin_pools(codec: ColumnCodec, values: np.ndarray) -> list:
 def _cached_step(torch, model, idx, start: int, cache):
     """Logits of the last of ``idx``'s tokens (placed at positions ``start``...) and the grown key/value cache.
 
-    The same arithmetic as :class:`_gpt.GPT` in eval mode, with each block's keys and values of
+    The same arithmetic as :class:`common.gpt.GPT` in eval mode, with each block's keys and values of
     earlier positions kept, so one new token costs one token's worth of compute.
     """
     from torch.nn import functional as F

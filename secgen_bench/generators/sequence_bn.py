@@ -54,7 +54,7 @@ class SequenceBN(Generator):
     requires = ("pgmpy", "sklearn")
 
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators.discretize import ContinuousBinner
+        from secgen_bench.generators.common.discretize import ContinuousBinner
 
         k = self.config.window
         ts = schema.timestamp

@@ -2,7 +2,7 @@
 
 A reimplementation of the FlowChronicle artefact's Transformer baseline as
 ``generators.md`` describes it (no code copied). Flows, in time order, become
-one token per field (:mod:`flow_tokens`: a vocabulary per discrete column,
+one token per field (:mod:`common.flow_tokens`: a vocabulary per discrete column,
 0-bin + quantile bins per continuous column); the model reads a context of
 ``context_flows`` consecutive flows (6 x 10 fields on CIDDS, as the artefact)
 after a begin token and learns next-token prediction. Sampling walks the model
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.flow_tokens import FlowTokenizer, TimeDensity
+from secgen_bench.generators.common.flow_tokens import FlowTokenizer, TimeDensity
+from secgen_bench.generators.common.torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Transformer(TorchPickleMixin, Generator):
 
     # -- fitting ----------------------------------------------------------
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators._gpt import GPT
+        from secgen_bench.generators.common.gpt import GPT
 
         cfg = self.config
         ts = schema.timestamp

@@ -11,7 +11,7 @@ it is copied). As in NetShare's flow-record mode:
   cut into series of at most ``max_len`` flows;
 * per series, **metadata**: IPv4 addresses as 32 bits (NetShare's bit
   encoding), ports and protocol as IP2Vec embeddings learnt on the training
-  flows (:mod:`secgen_bench.generators.ip2vec`), and the series' start time;
+  flows (:mod:`secgen_bench.generators.common.ip2vec`), and the series' start time;
 * per flow, **measurements**: bytes, packets, duration (log scale, scaled to
   [0, 1]), flags and other discrete fields (one-hot), the inter-arrival time
   since the previous flow of the series;
@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.config import check_option_bounds
-from secgen_bench.generators._torch_support import TorchPickleMixin, seeded, torch_generator
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.ip2vec import IP2Vec
+from secgen_bench.generators.common.ip2vec import IP2Vec
+from secgen_bench.generators.common.torch_support import TorchPickleMixin, seeded, torch_generator
 from secgen_bench.schema import Role
 
 
@@ -191,7 +191,7 @@ class NetShare(TorchPickleMixin, Generator):
 
     # -- fitting ----------------------------------------------------------
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators.netshare import _model
+        from secgen_bench.generators.netshare import networks
 
         cfg = self.config
         ts = schema.timestamp
@@ -211,16 +211,16 @@ class NetShare(TorchPickleMixin, Generator):
             self.__dict__.pop(stale, None)
         meta, steps = self._series(table)
         self.n_series_ = len(meta)
-        settings = _model.TrainSettings(
+        settings = networks.TrainSettings(
             iterations=cfg.epochs * -(-len(meta) // cfg.batch_size), batch_size=cfg.batch_size,
             d_hidden=cfg.d_hidden, d_layers=cfg.d_layers, gp_lambda=cfg.gp_lambda, aux_weight=cfg.aux_weight,
             lr=cfg.lr, d_rounds=cfg.d_rounds, g_rounds=cfg.g_rounds)
         with seeded(seed, self.device, cfg.cpu_threads) as torch:
             gen = torch_generator(seed, self.device)
-            self.generator_ = _model.SeriesGenerator(
+            self.generator_ = networks.SeriesGenerator(
                 self.meta_blocks_, self.step_blocks_, cfg.max_len, cfg.meta_noise, cfg.step_noise,
                 cfg.meta_hidden, cfg.meta_layers, cfg.rnn_hidden).to(self.device)
-            _, _, self.loss_history_ = _model.train(
+            _, _, self.loss_history_ = networks.train(
                 self.generator_, torch.as_tensor(meta, device=self.device),
                 torch.as_tensor(steps, device=self.device), settings, gen)
             self.generator_.eval()

@@ -1,7 +1,7 @@
 """TADAM on the packets track: one timed automaton per service over per-flow packet words.
 
 Symbol = TCP flags + direction (+ payload class), value = [inter-arrival time, payload size]
-(the SecGen "next step" from flows to packets). See ``learner.TADAM`` for the model
+(the SecGen "next step" from flows to packets). See ``learner.TADAMLearner`` for the model
 and where this reimplementation departs from the paper.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PerServiceSequenceGenerator
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class TADAMConfig:
             raise ValueError("max_iterations must be >= 0, max_seconds > 0 and max_words >= 1")
 
 
-class TADAMGenerator(PerServiceSequenceGenerator):
+class TADAM(PerServiceSequenceGenerator):
     name = "tadam"
     version = "0.1"
     description = "TADAM timed automata (MDL + noise model), one per service, over packet words"
@@ -42,16 +42,16 @@ class TADAMGenerator(PerServiceSequenceGenerator):
     }
 
     def _fit_words(self, words, seed):
-        from secgen_bench.generators.tadam.learner import TADAM
+        from secgen_bench.generators.tadam.learner import TADAMLearner
 
         if len(words) > self.config.max_words:
             rng = np.random.default_rng(seed)
             words = [words[i] for i in np.sort(rng.choice(len(words), self.config.max_words, replace=False))]
         share = len(words) / max(self._n_train_words, 1)
         longest = max(len(w) for w in words)
-        return TADAM(max_iterations=self.config.max_iterations, max_seconds=max(self.config.max_seconds * share, 1.0),
-                     noise=self.config.noise,
-                     max_sample_length=longest if self.config.cap_length else 1000).fit(words, seed=seed)
+        return TADAMLearner(max_iterations=self.config.max_iterations,
+                            max_seconds=max(self.config.max_seconds * share, 1.0), noise=self.config.noise,
+                            max_sample_length=longest if self.config.cap_length else 1000).fit(words, seed=seed)
 
     def _sample_words(self, model, k, rng):
         seed = int(rng.integers(0, 2**31 - 1))
