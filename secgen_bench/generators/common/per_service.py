@@ -35,8 +35,10 @@ class PerServiceSequenceGenerator(Generator):
     """Packets-track base: one sequence model per service; ``sample(n)`` returns n fresh flows.
 
     Subclasses implement ``_fit_words(words, seed) -> model`` and
-    ``_sample_words(model, k, rng) -> list of words`` (words as in :func:`group_words`).
-    The Config must have ``payload_class`` (bool) and ``iat_unit`` (float seconds).
+    ``_sample_words(model, k, rng) -> list of words`` (words as in :func:`group_words`);
+    one that learns a single model for all services overrides ``_fit_services`` instead
+    of ``_fit_words``. The Config must have ``payload_class`` (bool) and ``iat_unit``
+    (float seconds).
     """
 
     track = "packets"
@@ -48,6 +50,10 @@ class PerServiceSequenceGenerator(Generator):
     def _sample_words(self, model: Any, k: int, rng: np.random.Generator) -> list:
         raise NotImplementedError
 
+    def _fit_services(self, by_service: dict[str, list], seed: int) -> dict[str, Any]:
+        """{service: what ``_sample_words`` gets}: one ``_fit_words`` model per service, seeded in service order."""
+        return {s: self._fit_words(by_service[s], seed + i) for i, s in enumerate(self.services_)}
+
     def _fit(self, table: pd.DataFrame, schema: FlowSchema, *, seed: int) -> None:
         cols = PacketColumns.resolve(schema, table)
         by_service = group_words(table, cols, self.config.payload_class, self.config.iat_unit)
@@ -56,7 +62,7 @@ class PerServiceSequenceGenerator(Generator):
         self.services_ = sorted(by_service)
         self.service_share_ = np.array([len(by_service[s]) for s in self.services_], float)
         self.service_share_ /= self.service_share_.sum()
-        self.models_ = {s: self._fit_words(by_service[s], seed + i) for i, s in enumerate(self.services_)}
+        self.models_ = self._fit_services(by_service, seed)
         if cols.label:
             self.labels_ = table.groupby(table[cols.service].astype(str) if cols.service else np.zeros(len(table)))[
                 cols.label].agg(lambda x: x.mode().iloc[0]).to_dict()
