@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.independent_bn import subsample_rows
+from secgen_bench.generators.common.subsample import subsample_rows
 from secgen_bench.schema import Role
 
 TABLE = "flows"

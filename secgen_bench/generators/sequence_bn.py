@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.independent_bn import BN_PROFILES, BNConfig
+from secgen_bench.generators.common.bn_config import BN_PROFILES, BNConfig
 
 
 @dataclass(frozen=True)
