@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.common.flow_tokens import ColumnCodec
-from secgen_bench.generators.common.per_service import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 from secgen_bench.generators.common.torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.common.torch_training import train_steps
 
@@ -52,8 +52,7 @@ TOKENS_PER_PACKET = 3
 
 
 @dataclass(frozen=True)
-class PacketTransformerConfig:
-    payload_class: bool = True
+class PacketTransformerConfig(PacketWordsConfig):
     iat_unit: float = 1e-6          # seconds per IAT unit (values are modelled as rounded integers of this unit)
     max_packets: int = 32           # packets per flow kept for training and produced at most
     n_bins: int = 32                # quantile bins for non-zero size and IAT values
@@ -73,8 +72,7 @@ class PacketTransformerConfig:
     def __post_init__(self) -> None:
         check_gpt_options(self, ("max_packets", "n_bins", "n_layer", "n_head", "d_model", "train_steps",
                                  "batch_size", "sample_batch"))
-        if self.iat_unit <= 0:
-            raise ValueError(f"option 'iat_unit' must be > 0, got {self.iat_unit}")
+        super().__post_init__()
         if self.bin_values not in ("training", "uniform"):
             raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
 

@@ -9,6 +9,7 @@ seconds (rounded), payload size in bytes].
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,14 +32,25 @@ def group_words(table: pd.DataFrame, cols: PacketColumns, payload_class: bool, i
     return out
 
 
+@dataclass(frozen=True)
+class PacketWordsConfig:
+    """The options every per-service packets generator has; its Config extends this one."""
+
+    payload_class: bool = True        # symbol distinguishes empty and data packets
+    iat_unit: float = 1e-3            # seconds per value unit of the inter-arrival time
+
+    def __post_init__(self) -> None:
+        if self.iat_unit <= 0:
+            raise ValueError(f"option 'iat_unit' must be > 0, got {self.iat_unit}")
+
+
 class PerServiceSequenceGenerator(Generator):
     """Packets-track base: one sequence model per service; ``sample(n)`` returns n fresh flows.
 
     Subclasses implement ``_fit_words(words, seed) -> model`` and
     ``_sample_words(model, k, rng) -> list of words`` (words as in :func:`group_words`);
     one that learns a single model for all services overrides ``_fit_services`` instead
-    of ``_fit_words``. The Config must have ``payload_class`` (bool) and ``iat_unit``
-    (float seconds).
+    of ``_fit_words``. The Config extends :class:`PacketWordsConfig`.
     """
 
     track = "packets"

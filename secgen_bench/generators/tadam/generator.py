@@ -10,13 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.common.per_service import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 
 
 @dataclass(frozen=True)
-class TADAMConfig:
-    payload_class: bool = True        # symbol distinguishes empty and data packets
-    iat_unit: float = 1e-3            # seconds per value unit of the inter-arrival time
+class TADAMConfig(PacketWordsConfig):
     max_iterations: int = 60
     max_seconds: float = 60.0         # total search budget, shared by the services by their number of flows
     cap_length: bool = True           # no sampled flow longer than the longest training flow of its service
@@ -25,8 +23,7 @@ class TADAMConfig:
     max_words: int = 3000             # training words per service (seeded subsample above)
 
     def __post_init__(self):
-        if self.iat_unit <= 0:
-            raise ValueError(f"iat_unit must be > 0, got {self.iat_unit}")
+        super().__post_init__()
         if self.max_iterations < 0 or self.max_seconds <= 0 or self.max_words < 1:
             raise ValueError("max_iterations must be >= 0, max_seconds > 0 and max_words >= 1")
 
