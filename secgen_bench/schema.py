@@ -52,7 +52,7 @@ _CONTINUOUS = {Role.BYTES, Role.PACKETS, Role.COUNT, Role.DURATION, Role.CONTINU
 _NON_NEGATIVE = {Role.BYTES, Role.PACKETS, Role.COUNT, Role.DURATION}
 _INTEGER = {Role.PORT, Role.BYTES, Role.PACKETS, Role.COUNT}
 _COUNTERS = {Role.BYTES, Role.PACKETS, Role.COUNT}   # negative in no table, real or synthetic
-_INT64_SAFE = 2.0 ** 63 - 1024     # the largest float64 below 2**63: bigger ones wrap when cast to int64
+INT64_SAFE_MAX = 2.0 ** 63 - 1024     # the largest float64 below 2**63: bigger ones wrap when cast to int64
 _STRING = {Role.IP, Role.PROTOCOL, Role.FLAGS, Role.CATEGORICAL, Role.SEQUENCE_ID, Role.LABEL}
 
 
@@ -236,7 +236,7 @@ def _coerce(values: pd.Series, col: Column, source: str, ranges: bool = True) ->
         frac = arr != np.round(arr)
         if frac.any():
             raise SchemaError(f"{where}: non-integer {col.role.value} {_first_bad(values, frac)}")
-        huge = np.abs(arr) > _INT64_SAFE
+        huge = np.abs(arr) > INT64_SAFE_MAX
         if huge.any():
             raise SchemaError(f"{where}: {col.role.value} too large for a 64-bit integer {_first_bad(values, huge)}")
         return pd.Series(arr.astype("int64"), name=col.name)

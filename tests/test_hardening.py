@@ -135,3 +135,19 @@ def test_evaluate_still_scores_valid_files(shared_specs, capsys):
     assert code == 0
     emd = json.loads(capsys.readouterr().out)["emd"]
     assert np.isfinite(emd) and 0 <= emd < 1
+
+
+@pytest.mark.parametrize("cell, value, message", [
+    (9, "1e308", "line 9: column 'orig_bytes': too large (beyond 64-bit integers) value '1e308'"),
+    (0, "9" * 25, "line 9: column 'ts': timestamp out of range (after 2262) '" + "9" * 25 + "'"),
+    (0, "2999-01-01", "line 9: column 'ts': unparsable timestamp '2999-01-01' (other lines give epoch seconds)"),
+])
+def test_convert_names_the_line_of_a_log_value_that_cannot_be_represented(cell, value, message, tmp_path, capsys):
+    from tests.test_fuzz_inputs import ZEEK_TSV, mutate
+
+    log = tmp_path / "conn.log"
+    log.write_bytes(mutate(ZEEK_TSV.encode(), [("cell", 8, cell, value)], b"\t"))
+    code = main(["datasets", "convert", str(log), "--format", "zeek", "-o", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.strip() == f"secgen-bench: error: {log}: {message}"

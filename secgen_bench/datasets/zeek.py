@@ -86,8 +86,12 @@ def read_conn_log(path: str | Path) -> tuple[pd.DataFrame, dict]:
                 i = int(np.flatnonzero(unset)[0])
                 raise cm.DataFormatError(f"{path}: line {lines[i]}: field 'ts' is unset")
             num = pd.to_numeric(raw, errors="coerce")
-            out[col.name] = (cm.to_time(raw, path, "ts", unit="s") if num.notna().all()
-                             else cm.to_time(raw.astype(str), path, "ts"))
+            if num.notna().any() and num.isna().any():      # epoch seconds with a stray text: name the stray one
+                i = int(np.flatnonzero(num.isna().to_numpy())[0])
+                raise cm.DataFormatError(f"{path}: line {lines[i]}: column 'ts': unparsable timestamp {raw.iloc[i]!r} "
+                                         f"(other lines give epoch seconds)")
+            out[col.name] = (cm.to_time(raw, path, "ts", unit="s", rows=rows) if num.notna().all()
+                             else cm.to_time(raw.astype(str), path, "ts", rows=rows))
         elif col.dtype == "object":
             out[col.name] = cm.clean_str(raw.where(~unset, "-"))
         else:
