@@ -151,3 +151,46 @@ def test_convert_names_the_line_of_a_log_value_that_cannot_be_represented(cell, 
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.strip() == f"secgen-bench: error: {log}: {message}"
+
+
+# ---- one catalogue of data files: the dataset classes ------------------------------------------
+def _dataset_classes():
+    return {name: registry.datasets.peek(name) for name in builtins.DATASETS}
+
+
+def test_datasets_list_reads_the_files_the_classes_declare(capsys):
+    from secgen_bench.datasets import command, download
+
+    assert not hasattr(command, "CATALOGUE")
+    rows = {r["name"]: r for r in command.dataset_rows()}
+    for name, cls in _dataset_classes().items():
+        if cls.download_source is not None:
+            download.source(cls.download_source)                 # a known source, else DownloadError
+        sample = cls.sample_path()
+        if sample is not None:
+            assert rows[name]["source"] == f"sample {cls.sample_file[-1]} (SECGEN_BENCH_DATA)"
+    assert _dataset_classes()["cidds001-bi"].download_source == "cidds001-week3"
+
+
+@pytest.mark.parametrize("name", ["ctu", "zeek", "ugr16", "cidds001"])
+def test_load_without_a_path_reads_the_declared_sample(name, shared_data):
+    cls = _dataset_classes()[name]
+    sample = cls.sample_path()
+    if sample is None:
+        pytest.skip(f"{name}: sample absent from the shared data")
+    assert sample == shared_data.joinpath(*cls.sample_file)
+    assert cls().load().meta["source"] == str(sample)
+
+
+@pytest.mark.parametrize("name, hint", [("ctu", "a .binetflow file"), ("zeek", "a conn.log"),
+                                        ("pcap", "a capture file"), ("cesnet-miner22", "the PPI CSV")])
+def test_a_format_without_its_sample_asks_for_a_path(name, hint, tmp_path, monkeypatch):
+    monkeypatch.setenv("SECGEN_BENCH_DATA", str(tmp_path / "absent"))
+    with pytest.raises(ValueError, match=f"^{name}: give {hint}.* with --data PATH"):
+        _dataset_classes()[name]().load()
+
+
+def test_builtin_dataset_classes_are_named_after_their_datasets():
+    names = {target.split(":")[1] for target in builtins.DATASETS.values()}
+    assert not any(n.endswith("Dataset") for n in names)
+    assert {"UGR16", "CTU", "Zeek", "Pcap", "HDFS", "CesnetMiner22", "SimNet"} <= names

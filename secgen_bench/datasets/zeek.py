@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
-from secgen_bench.datasets.base import Dataset, LoadedData
+from secgen_bench.datasets import common as cm
+from secgen_bench.datasets.base import FileFormat
 from secgen_bench.datasets.schemas import ZEEK
 from secgen_bench.schema import Role
 
@@ -101,22 +101,18 @@ def read_conn_log(path: str | Path) -> tuple[pd.DataFrame, dict]:
     return ZEEK.validate(cm.sort_by_time(pd.DataFrame(out), "ts"), str(path)), meta
 
 
-class ZeekDataset(Dataset):
+class Zeek(FileFormat):
     """Zeek conn.log (TSV or JSON lines) as bidirectional connection records."""
 
     name = "zeek"
     version = "1.0"
     description = "Zeek conn.log connections (TSV with #fields, or JSON lines)"
-    needs_path = True
+    schema = ZEEK
+    sample_file = ("zeek", "test9-mixed_conn.log")
+    file_hint = "a conn.log"
 
-    def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
-        if path is None:
-            path = cm.shared_file("zeek", "test9-mixed_conn.log")
-            if path is None:
-                raise ValueError("zeek: give a conn.log with --data PATH")
-        table, meta = read_conn_log(path)
-        meta["dataset"] = self.name
-        return LoadedData(table, ZEEK, meta)
+    def read(self, path: str | Path) -> tuple[pd.DataFrame, dict]:
+        return read_conn_log(path)
 
     @classmethod
     def sniff(cls, path: Path) -> bool:
