@@ -80,6 +80,20 @@ ZEEK_JSON = "\n".join([
 ]) + "\n"
 
 
+UGR16_NETSHARE = """srcip,dstip,srcport,dstport,proto,ts,td,pkt,byt,type
+1730436467,719036359,0,0,ICMP,1458298072364000.0,305.636,62,1736,background
+3232235777,134744072,51000,53,UDP,1458298072400000.5,0.012,2,140,background
+3232235778,3232235777,44321,443,TCP,1458298073000000,12.5,40,52000,background
+"""
+
+HDFS_STRUCTURED = """LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate
+1,081109,203615,148,INFO,dfs.DataNode$PacketResponder,PacketResponder 1 for block blk_38865 terminating,E10,PacketResponder <*> for block blk_<*> terminating
+2,081109,203807,222,INFO,dfs.DataNode$PacketResponder,PacketResponder 0 for block blk_-69522 terminating,E10,PacketResponder <*> for block blk_<*> terminating
+3,081109,204005,35,INFO,dfs.FSNamesystem,BLOCK* NameSystem.addStoredBlock: blk_38865 size 67108864,E6,BLOCK* NameSystem.addStoredBlock: blk_<*> size <*>
+4,081109,204106,329,INFO,dfs.DataNode$PacketResponder,Received block blk_-69522 of size 67108864 from /10.251.70.211,E11,Received block blk_<*> of size <*> from /<*>
+"""
+
+
 def _checksum(data: bytes) -> int:
     if len(data) % 2:
         data += b"\x00"
@@ -194,8 +208,8 @@ def test_evaluate_on_malformed_csv(tmp_path, which, mutations):
 
 # ---- datasets convert ------------------------------------------------------------------------------
 LOGS = {"ctu": (BINETFLOW, b","), "zeek-tsv": (ZEEK_TSV, b"\t"), "zeek-json": (ZEEK_JSON, b","),
-        "csv": (_cidds_bi_csv(), b",")}
-FORMATS = {"ctu": "ctu", "zeek-tsv": "zeek", "zeek-json": "zeek", "csv": "csv"}
+        "csv": (_cidds_bi_csv(), b","), "ugr16": (UGR16_NETSHARE, b","), "hdfs": (HDFS_STRUCTURED, b",")}
+FORMATS = {"ctu": "ctu", "zeek-tsv": "zeek", "zeek-json": "zeek", "csv": "csv", "ugr16": "ugr16", "hdfs": "hdfs"}
 
 
 @EXAMPLES
