@@ -53,6 +53,7 @@ _NON_NEGATIVE = {Role.BYTES, Role.PACKETS, Role.COUNT, Role.DURATION}
 _INTEGER = {Role.PORT, Role.BYTES, Role.PACKETS, Role.COUNT}
 _COUNTERS = {Role.BYTES, Role.PACKETS, Role.COUNT}   # negative in no table, real or synthetic
 INT64_SAFE_MAX = 2.0 ** 63 - 1024     # the largest float64 below 2**63: bigger ones wrap when cast to int64
+FLOAT_SAFE_MAX = 1e150                # beyond this, squares and products in the metrics overflow float64
 _STRING = {Role.IP, Role.PROTOCOL, Role.FLAGS, Role.CATEGORICAL, Role.SEQUENCE_ID, Role.LABEL}
 
 
@@ -171,8 +172,9 @@ class FlowSchema:
         ``ranges=False`` skips the value-range checks a generator may break and
         the DKC metric scores (negative duration, port range). What no metric
         can score is refused in every table: non-finite values, negative byte,
-        packet and other counters, and integers beyond int64 (checked before the
-        cast, which would wrap them silently).
+        packet and other counters, integers beyond int64 (checked before the
+        cast, which would wrap them silently) and floats so large that the
+        metrics' squares overflow.
         """
         if not isinstance(table, pd.DataFrame):
             raise SchemaError(f"{source}: expected a pandas DataFrame, got {type(table).__name__}")
@@ -226,6 +228,9 @@ def _coerce(values: pd.Series, col: Column, source: str, ranges: bool = True) ->
     arr = numeric.to_numpy(dtype="float64")
     if not np.isfinite(arr).all():
         raise SchemaError(f"{where}: non-finite value {_first_bad(values, ~np.isfinite(arr))}")
+    if col.dtype == "float64" and (np.abs(arr) > FLOAT_SAFE_MAX).any():
+        raise SchemaError(f"{where}: value too large to compute with (above {FLOAT_SAFE_MAX:g}) "
+                          f"{_first_bad(values, np.abs(arr) > FLOAT_SAFE_MAX)}")
     if col.role in _COUNTERS and (arr < 0).any():
         raise SchemaError(f"{where}: negative {col.role.value} {_first_bad(values, arr < 0)}")
     if ranges and col.role in _NON_NEGATIVE and (arr < 0).any():

@@ -191,13 +191,14 @@ def assert_clean_outcome(code: int, err: str, produced: Path | None = None) -> N
 @example(which="synthetic", mutations=[("cell", 3, 5, "1e308")])      # once cast to int64: EMD -1.8e18, exit 0
 @example(which="synthetic", mutations=[("cell", 4, 6, "-1e308")])
 @example(which="real", mutations=[("cell", 2, 7, "inf")])
+@example(which="synthetic", mutations=[("cell", 3, 9, "1e308")])     # a duration whose square overflows
 def test_evaluate_on_malformed_csv(tmp_path, which, mutations):
     files = {"real": tmp_path / "real.csv", "synthetic": tmp_path / "synthetic.csv"}
     files["real"].write_text(_cidds_bi_csv(seed=0))
     files["synthetic"].write_text(_cidds_bi_csv(seed=1))
     files[which].write_bytes(mutate(files[which].read_bytes(), mutations))
     code, out, err = run_quietly(["evaluate", "--real", str(files["real"]), "--synthetic", str(files["synthetic"]),
-                                  "--metrics", "jsd,emd", "--repeats", "1", "--json"])
+                                  "--metrics", "jsd,emd,pcd", "--repeats", "1", "--json"])
     assert_clean_outcome(code, err)
     if code == 0:
         import json

@@ -73,6 +73,7 @@ def test_one_resolver_for_module_attr_targets():
     ("bytes", -7, "negative bytes -7.0 (row 3)"),
     ("bytes", float("inf"), "non-finite value inf (row 3)"),
     ("duration", float("nan"), "missing value nan (row 3)"),
+    ("duration", 1e300, "value too large to compute with (above 1e+150) 1e+300 (row 3)"),
 ])
 def test_out_of_range_values_are_refused_in_real_and_synthetic_tables(ranges, column, value, message):
     t = tiny_table().astype({column: "float64"})
@@ -114,6 +115,7 @@ def _fixture_with(fx, tmp_path, column, value, row=4):
     ("In Byte", "1e308", "column 'In Byte': bytes too large for a 64-bit integer 1e+308 (row 4)"),
     ("Out Byte", "-5", "column 'Out Byte': negative bytes -5 (row 4)"),
     ("Out Packet", "inf", "column 'Out Packet': non-finite value"),
+    ("Duration", "1e308", "column 'Duration': value too large to compute with"),
 ])
 def test_evaluate_refuses_wrong_numbers_in_either_file(which, column, value, message, shared_specs, tmp_path, capsys):
     fx = shared_specs / "metric-fixtures"
