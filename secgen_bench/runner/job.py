@@ -6,7 +6,6 @@ records (a lost worker loses no finished result).
 """
 from __future__ import annotations
 
-import importlib
 import random
 import time
 from pathlib import Path
