@@ -84,7 +84,7 @@ def test_out_of_range_values_are_refused_in_real_and_synthetic_tables(ranges, co
     assert "\n" not in text and text.startswith("flows.csv: column ") and message in text
 
 
-def test_the_largest_int64_safe_value_is_kept_exactly():
+def test_a_large_counter_within_int64_is_kept_exactly():
     t = tiny_table()
     t.loc[0, "bytes"] = 2 ** 62
     assert TINY_SCHEMA.validate(t)["bytes"].iloc[0] == 2 ** 62
