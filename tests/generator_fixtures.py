@@ -6,7 +6,8 @@ import pytest
 
 from secgen_bench.datasets.schemas import CIDDS_BI
 from secgen_bench.schema import FlowSchema
-from tests.conftest import TINY_SCHEMA, shared_specs_dir, tiny_flows
+from tests.conftest import shared_specs_dir
+from tests.tiny_tables import TINY_SCHEMA, tiny_flows
 
 
 TORCH_TINY_ROWS = 48   # a few dozen of the shared tiny flows: small enough for a torch fit in a second

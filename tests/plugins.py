@@ -10,7 +10,7 @@ from secgen_bench.generators.base import Generator
 from secgen_bench.generators.marginals import IndependentMarginals
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
 from secgen_bench.schema import Role
-from tests.conftest import TINY_SCHEMA, tiny_flows
+from tests.tiny_tables import TINY_SCHEMA, tiny_flows
 
 
 class TinyDataset(Dataset):

@@ -19,7 +19,7 @@ from secgen_bench import registry
 from secgen_bench.config import parse_overrides
 from secgen_bench.generators.base import check_sample
 from secgen_bench.metrics.base import Direction, MetricResult
-from tests.conftest import PACKETS, TINY_SCHEMA, tiny_flows, toy_packets
+from tests.tiny_tables import PACKETS, TINY_SCHEMA, tiny_flows, toy_packets
 
 FLOW_ROWS = 60          # tiny flows a generator fits on
 METRIC_ROWS = 300       # tiny flows a metric scores
@@ -60,20 +60,21 @@ def load(kind_registry, name: str):
 
 
 # ---- generators ---------------------------------------------------------------------------------------------
-_fits: dict[tuple[str, int], object] = {}
+def fit(name: str):
+    """``name`` fitted with seed 0 on its track's tiny table, options shrunk by ``SHRINK``."""
+    cls = load(registry.generators, name)
+    table, schema = tiny_data(cls.track, FLOW_ROWS)
+    return cls(profile="quick", **parse_overrides(SHRINK.get(name))).fit(table, schema, seed=0)
 
 
-def fitted(name: str, seed: int = 0, *, fresh: bool = False):
-    """``name`` fitted on its track's tiny table with ``seed`` (kept for the module unless ``fresh``)."""
-    key = (name, seed)
-    if fresh or key not in _fits:
-        cls = load(registry.generators, name)
-        table, schema = tiny_data(cls.track, FLOW_ROWS)
-        gen = cls(profile="quick", **parse_overrides(SHRINK.get(name))).fit(table, schema, seed=seed)
-        if fresh:
-            return gen
-        _fits[key] = gen
-    return _fits[key]
+_fitted: dict[str, object] = {}
+
+
+def fitted(name: str):
+    """``fit(name)``, done once for the module (the tests only sample from it)."""
+    if name not in _fitted:
+        _fitted[name] = fit(name)
+    return _fitted[name]
 
 
 def assert_keeps_contract(gen, sample: pd.DataFrame, n: int, name: str) -> None:
@@ -98,7 +99,7 @@ def test_generator_fit_sample_keeps_the_contract(name):
 @pytest.mark.parametrize("name", GENERATORS)
 def test_generator_same_seed_same_sample_other_seed_other_sample(name):
     gen = fitted(name)
-    again = fitted(name, fresh=True)                    # a second fit with the same seed
+    again = fit(name)                                   # a second fit with the same seed
     first = gen.sample(SAMPLE_N, seed=1)
     pd.testing.assert_frame_equal(first, again.sample(SAMPLE_N, seed=1))
     pd.testing.assert_frame_equal(first, gen.sample(SAMPLE_N, seed=1))

@@ -15,7 +15,7 @@ from secgen_bench.generators.common.discretize import CategoryCodec, ContinuousB
 from secgen_bench.generators.independent_bn import IndependentBN
 from secgen_bench.generators.sequence_bn import SequenceBN
 from secgen_bench.schema import FlowSchema, Role
-from tests.conftest import TINY_SCHEMA
+from tests.tiny_tables import TINY_SCHEMA
 from tests.generator_fixtures import real_2000
 
 

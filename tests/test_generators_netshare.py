@@ -15,7 +15,7 @@ from secgen_bench.schema import Column, FlowSchema, Role  # noqa: E402
 from tests.generator_fixtures import (assert_save_load_round_trip, assert_seeded_sampling,  # noqa: E402
                                      assert_untimed_fit_and_empty_sample, assert_values_seen_in_training,
                                      real_2000, tiny_fit_is_deterministic, TORCH_TINY_ROWS)
-from tests.conftest import TINY_SCHEMA, tiny_flows  # noqa: E402
+from tests.tiny_tables import TINY_SCHEMA, tiny_flows  # noqa: E402
 
 TINY = {"ip2vec_epochs": 1, "meta_hidden": 16, "rnn_hidden": 16, "d_hidden": 32, "epochs": 3, "batch_size": 16, "max_len": 4}
 

@@ -9,9 +9,9 @@ from secgen_bench.config import ConfigError
 from secgen_bench.datasets.schemas import CIDDS_BI
 from secgen_bench.generators.base import check_sample
 from secgen_bench.generators.sdv_synthesizers import CTGAN, TVAE
-from tests.conftest import TINY_SCHEMA, tiny_flows
 from tests.generator_fixtures import real_2000
 from tests.test_generators_bn import _check_ranges
+from tests.tiny_tables import TINY_SCHEMA, tiny_flows
 
 pytest.importorskip("sdv")
 

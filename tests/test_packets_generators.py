@@ -10,7 +10,7 @@ from secgen_bench.generators.hmm import HMM
 from secgen_bench.generators.markov_chain import MarkovChain
 from secgen_bench.generators.tadam import TADAM
 from secgen_bench.metrics.packets import SeqJSDSymbols
-from tests.conftest import PACKETS, toy_packets  # the shared toy sequences (other packet tests import them from here)
+from tests.tiny_tables import PACKETS, toy_packets  # the shared toy sequences (other packet tests import them from here)
 
 HAS_HMM = importlib.util.find_spec("hmmlearn") is not None
 

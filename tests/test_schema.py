@@ -1,7 +1,7 @@
 import pytest
 
 from secgen_bench.schema import Column, FlowSchema, Role, SchemaError, table_fingerprint
-from tests.conftest import TINY_SCHEMA
+from tests.tiny_tables import TINY_SCHEMA
 
 
 def test_roles_and_kinds():
