@@ -9,7 +9,7 @@ from secgen_bench import builtins, registry
 from secgen_bench.cli import main
 from secgen_bench.registry import Registry, RegistryError
 from secgen_bench.schema import SchemaError
-from tests.plugins import TINY_SCHEMA, tiny_table
+from tests.tiny_tables import TINY_SCHEMA
 
 
 def fresh(builtins=None, group="secgen_bench.test-none"):
@@ -72,11 +72,11 @@ def test_one_resolver_for_module_attr_targets():
     ("bytes", 2.0 ** 63, "too large for a 64-bit integer"),
     ("bytes", -7, "negative bytes -7.0 (row 3)"),
     ("bytes", float("inf"), "non-finite value inf (row 3)"),
-    ("duration", float("nan"), "missing value nan (row 3)"),
-    ("duration", 1e300, "value too large to compute with (above 1e+150) 1e+300 (row 3)"),
+    ("dur", float("nan"), "missing value nan (row 3)"),
+    ("dur", 1e300, "value too large to compute with (above 1e+150) 1e+300 (row 3)"),
 ])
-def test_out_of_range_values_are_refused_in_real_and_synthetic_tables(ranges, column, value, message):
-    t = tiny_table().astype({column: "float64"})
+def test_out_of_range_values_are_refused_in_real_and_synthetic_tables(ranges, column, value, message, tiny_table):
+    t = tiny_table.astype({column: "float64"})
     t.loc[3, column] = value
     with pytest.raises(SchemaError) as err:
         TINY_SCHEMA.validate(t, source="flows.csv", ranges=ranges)
@@ -84,17 +84,17 @@ def test_out_of_range_values_are_refused_in_real_and_synthetic_tables(ranges, co
     assert "\n" not in text and text.startswith("flows.csv: column ") and message in text
 
 
-def test_a_large_counter_within_int64_is_kept_exactly():
-    t = tiny_table()
+def test_a_large_counter_within_int64_is_kept_exactly(tiny_table):
+    t = tiny_table
     t.loc[0, "bytes"] = 2 ** 62
     assert TINY_SCHEMA.validate(t)["bytes"].iloc[0] == 2 ** 62
 
 
-def test_negative_duration_stays_allowed_in_synthetic_tables():
+def test_negative_duration_stays_allowed_in_synthetic_tables(tiny_table):
     """DKC scores a negative duration (its rule 'negative-duration'): refusing it would hide that."""
-    t = tiny_table()
-    t.loc[0, "duration"] = -1.0
-    assert TINY_SCHEMA.validate(t, ranges=False)["duration"].iloc[0] == -1.0
+    t = tiny_table
+    t.loc[0, "dur"] = -1.0
+    assert TINY_SCHEMA.validate(t, ranges=False)["dur"].iloc[0] == -1.0
     with pytest.raises(SchemaError, match="negative duration"):
         TINY_SCHEMA.validate(t)
 
