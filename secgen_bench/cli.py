@@ -123,25 +123,18 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from secgen_bench import leaderboard, registry
+    from secgen_bench import leaderboard
+    from secgen_bench.runner import RunRequest, run_benchmark
     from secgen_bench.runner.executor import make_executor
     from secgen_bench.runner.plan import protocol_for
-    from secgen_bench.runner.run import RunRequest, run_benchmark
+    from secgen_bench.tracks import track_of
 
     if bool(args.all) == bool(args.generators):
         raise UsageError("choose the generators: --all or -g NAME[,NAME]")
     gens = _csv_list(args.generators)
     sources = _dataset_sources(args)
-    anomaly = _run_track(args, sources) == "anomaly"   # anomaly track: the names are detectors
-    for g in gens:
-        (registry.detectors if anomaly else registry.generators).entry(g)
     metrics = _csv_list(args.metrics) if args.metrics and args.metrics != "all" else None
-    if anomaly:
-        from secgen_bench.anomaly.track import metric_names
-
-        metric_names(metrics)
-    for m in [] if anomaly else metrics or []:
-        registry.metrics.entry(m)
+    track_of(sources[0], args.track).check_names(gens, metrics)   # the track says what -g names
     profile = _profile(args)
     size = _sample_size(args.sample_size)
     proto = protocol_for(profile, seeds=_int_list(args.seeds, "--seeds") if args.seeds else None,
@@ -162,13 +155,6 @@ def cmd_run(args) -> int:
     leaderboard.render_rich(boards)
     print(f"run directory: {store.root}")
     return 0
-
-
-def _run_track(args, sources) -> str:
-    """--track, else the track of the (first) registered dataset."""
-    from secgen_bench.runner.run import _dataset_track
-
-    return args.track or _dataset_track(sources[0])
 
 
 def _write_leaderboards(root: Path, boards) -> None:
@@ -398,6 +384,8 @@ def cmd_inspect(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from secgen_bench.tracks import track_names
+
     p = argparse.ArgumentParser(prog="secgen-bench", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"secgen-bench {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -426,8 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--executor", default="local", choices=["local", "ray"])
     s.add_argument("--address", help="Ray cluster address (auto or HOST:PORT)")
     s.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    s.add_argument("--track", choices=["flows", "packets", "anomaly"],
-                   help="which track (default: the dataset's); anomaly: -g/--all name detectors")
+    s.add_argument("--track", choices=track_names(),
+                   help="which track (default: the dataset's); -g/--all name that track's generators or detectors")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")

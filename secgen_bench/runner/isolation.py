@@ -21,6 +21,7 @@ from typing import Any
 import psutil
 
 from secgen_bench.runner.store import read_pickle, write_pickle
+from secgen_bench.runner.targets import import_target
 
 
 @dataclass
@@ -48,8 +49,6 @@ class PhaseReporter:
 
 def child_main(workdir: str) -> None:
     """Entry of the job process: read the call from ``workdir``, run it, write the outcome there."""
-    from secgen_bench.runner.job import import_target
-
     wd = Path(workdir)
     call = read_pickle(wd / ".call.pkl")
     reporter = PhaseReporter(wd / ".phase")
