@@ -71,5 +71,5 @@ def load_schema(data_dir: Path) -> FlowSchema:
 def load_labelled_table(data_dir: Path):
     """The whole labelled table (stored by a track that re-splits it per seed)."""
     if not (data_dir / "table.pkl").exists():
-        raise FileNotFoundError(f"{data_dir}: no table.pkl (the labelled table each anomaly job splits by its seed)")
+        raise FileNotFoundError(f"{data_dir}: no table.pkl (the labelled table each job of this track splits by its seed)")
     return read_pickle(data_dir / "table.pkl")
