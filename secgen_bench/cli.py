@@ -142,10 +142,12 @@ def cmd_run(args) -> int:
                          **({} if size == "profile" else {"sample_size": size}))
     if args.resume and not args.out:
         raise UsageError("--resume needs the --out DIR of the run to continue")
+    if args.extend and not args.resume:
+        raise UsageError("--extend adds jobs to a run: use it with --resume --out DIR")
     out = Path(args.out or f"runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     request = RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
                          metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
-                         use_cache=not args.no_cache, track=args.track)
+                         use_cache=not args.no_cache, track=args.track, extend=args.extend)
     executor = make_executor(args.executor, workers=args.workers, address=args.address)
     progress = _progress(args)
     with progress:
@@ -408,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sample-size", help="rows per subsample, or 'all'")
     s.add_argument("--out", help="run directory (default: runs/<timestamp>)")
     s.add_argument("--resume", action="store_true", help="continue --out, skipping finished jobs")
+    s.add_argument("--extend", action="store_true", help="with --resume: add jobs the run's plan does not hold")
     s.add_argument("--timeout", type=float, help="seconds per job before it is killed (TIMEOUT)")
     s.add_argument("--memory-limit", type=float, help="MB of resident memory per job before it is killed")
     s.add_argument("--workers", type=int, default=1, help="jobs at a time (local executor)")

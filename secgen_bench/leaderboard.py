@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.planned_store import PlannedRunStore
 from secgen_bench.runner.store import RunStore
 
 
@@ -84,8 +85,8 @@ def records_frame(store: RunStore) -> pd.DataFrame:
 
 
 def build(run_dir: str | Path) -> list[Board]:
-    """One board per dataset of the run."""
-    store = RunStore(run_dir)
+    """One board per dataset of the run (the jobs of its plan)."""
+    store = PlannedRunStore(run_dir)
     if not (store.root / "jobs").is_dir():
         raise FileNotFoundError(f"{store.root}: not a run directory (no jobs/ folder)")
     frame = records_frame(store)

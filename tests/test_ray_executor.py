@@ -152,7 +152,8 @@ def test_resume_on_ray_skips_jobs_finished_by_the_local_executor(ray_cluster, pl
     out = tmp_path / "run"
     run_benchmark(request(out, ["copycat"], seeds=(0,)), LocalExecutor(1))
     events = []
-    run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True), RayExecutor(), on_event=events.append)
+    run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True, extend=True), RayExecutor(),
+                  on_event=events.append)
     kinds = [e.kind for e in events]
     assert kinds.count("skipped") == 2 and kinds.count("finished") == 2
 

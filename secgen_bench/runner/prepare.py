@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from secgen_bench.datasets.base import LoadedData
 from secgen_bench.datasets.loading import DatasetSource, load_dataset
+from secgen_bench.runner.paths import child_of
 from secgen_bench.runner.plan import DatasetRef, Protocol
 from secgen_bench.runner.store import RunStore, read_json, read_pickle, write_json, write_pickle
 from secgen_bench.schema import FlowSchema, table_fingerprint
@@ -33,7 +34,7 @@ def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, 
     train, holdout, data = track.split(table, data, source, protocol, profile)
     key = f"{source.label}-{table_fingerprint(train)[:8]}{table_fingerprint(holdout)[:8]}{data.schema.fingerprint()[:8]}"
     ref = DatasetRef(source.label, key, len(train), len(holdout))
-    ddir = store.data_dir(key)
+    ddir = child_of(store.root / "data", store.data_dir(key), "data folder")
     if not (ddir / "schema.json").exists():
         write_pickle(ddir / "train.pkl", train)
         write_pickle(ddir / "holdout.pkl", holdout)
@@ -71,5 +72,6 @@ def load_schema(data_dir: Path) -> FlowSchema:
 def load_labelled_table(data_dir: Path):
     """The whole labelled table (stored by a track that re-splits it per seed)."""
     if not (data_dir / "table.pkl").exists():
-        raise FileNotFoundError(f"{data_dir}: no table.pkl (the labelled table each job of this track splits by its seed)")
+        raise FileNotFoundError(f"{data_dir}: no table.pkl (the labelled table each job of this track "
+                                f"splits by its seed)")
     return read_pickle(data_dir / "table.pkl")

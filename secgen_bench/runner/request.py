@@ -23,6 +23,7 @@ class RunRequest:
     overrides: dict[str, dict] = field(default_factory=dict)   # generator -> {option: value}
     use_cache: bool = True
     track: str | None = None
+    extend: bool = False                       # with resume: add the jobs the run's plan does not hold
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from pathlib import Path
 from typing import Callable, Iterator
 
 from secgen_bench import __version__
@@ -18,14 +19,16 @@ from secgen_bench.errors import RunError
 from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor
 from secgen_bench.runner.isolation import Outcome
+from secgen_bench.runner.paths import child_of
 from secgen_bench.runner.plan import REFERENCE, DatasetRef, Job, PlannedJob
 from secgen_bench.runner.prepare import prepare_dataset
 from secgen_bench.runner.records import metric_current, utc_now, write_records
 from secgen_bench.runner.refs import reference_ref
 from secgen_bench.runner.request import RunContext, RunEvent, RunRequest
+from secgen_bench.runner.resume import check_protocol, merged_jobs, merged_plan
 from secgen_bench.runner.samples import cache_sample, restore_cached_sample
 from secgen_bench.runner.spec import JobSpec
-from secgen_bench.runner.store import RunStore, write_json
+from secgen_bench.runner.store import RunStore, read_json, write_json
 from secgen_bench.runner.task import Task
 from secgen_bench.tracks import track_of
 from secgen_bench.tracks.base import Track
@@ -38,12 +41,15 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
     """Execute ``request`` into ``request.out``; returns the store to build a leaderboard from."""
     executor = executor or LocalExecutor(1)
     emit = on_event or (lambda e: None)
+    if request.extend and not request.resume:
+        raise RunError("--extend adds jobs to a run: it needs --resume and the run's --out")
     store = _open_run_dir(request)
+    previous = read_json(store.plan_path) if request.resume and store.plan_path.is_file() else None
+    if previous is not None:
+        check_protocol(previous, request.profile, request.protocol)
     ctx = RunContext(request, store, uuid.uuid4().hex[:12], environment())
 
-    tasks: list[Task] = []
-    planned_by_key: dict[str, PlannedJob] = {}
-    plan_rows = []
+    planned_jobs: list[PlannedJob] = []
     notes: dict[str, str] = {}
     for source in request.datasets:
         track = track_of(source, request.track)
@@ -51,18 +57,19 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
         note = track.note(data)
         if note is not None:
             notes[ds_ref.label] = note
-        for planned in plan_jobs(request, track, ds_ref, data):
-            plan_rows.append(planned.job.key)
-            planned_by_key[planned.job.key] = planned
-            task = _task_for(ctx, planned, emit)
-            if task is not None:
-                tasks.append(task)
-    write_json(store.plan_path, {
+        planned_jobs.extend(plan_jobs(request, track, ds_ref, data))
+    plan_rows = [p.job.key for p in planned_jobs]
+    if previous is not None:
+        plan_rows = merged_jobs(previous, plan_rows, request.extend)
+    planned_by_key = {p.job.key: p for p in planned_jobs}
+    tasks = [t for t in (_task_for(ctx, p, emit) for p in planned_jobs) if t is not None]
+    plan = {
         "run_id": ctx.run_id, "created": utc_now(), "profile": request.profile, "protocol": asdict(request.protocol),
         "generators": list(request.generators), "datasets": [asdict(d) for d in request.datasets],
         "metrics": list(request.metrics or []), "device": request.device, "jobs": plan_rows, "notes": notes,
         "secgen_bench": __version__, "environment": ctx.environment,
-    })
+    }
+    write_json(store.plan_path, merged_plan(previous, plan) if previous is not None else plan)
     emit(RunEvent("planned", total=len(tasks)))
 
     def done(task: Task, outcome: Outcome) -> None:
@@ -100,6 +107,7 @@ def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: Loade
         n_syn = track.n_synthetic(data, gref.unit, request.protocol)
         for seed in request.protocol.seeds:
             job = Job(gref, ds_ref, seed, n_syn, request.profile)
+            child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")
             yield PlannedJob(job, track.name, mrefs, metric_errors, reason,
                              cacheable=request.use_cache and not job.is_reference and track.caches_samples)
 
@@ -108,7 +116,8 @@ def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], N
     """The task that runs ``planned``, or None when nothing is left to run (finished, or cannot run)."""
     request, store, job = ctx.request, ctx.store, planned.job
     key = job.key
-    job_dir = store.job_dir(key)
+    job_dir = child_of(store.root / "jobs", store.job_dir(key), "job folder")
+    data_dir = child_of(store.root / "data", store.data_dir(job.dataset.key), "data folder")
     previous = store.job_record(key) if request.resume else None
     runnable = [m for m in planned.metrics if m.name not in planned.metric_errors]
     if previous and previous.get("status") == "ok":
@@ -126,9 +135,9 @@ def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], N
         reuse = True
     spec = JobSpec(
         job_key=key, track=planned.track, generator=job.generator.name, generator_target=job.generator.target,
-        profile=request.profile, seed=job.seed, device=request.device, data_dir=str(store.data_dir(job.dataset.key)),
-        job_dir=str(job_dir), n_synthetic=job.n_synthetic, reference=job.is_reference, reuse_output=reuse,
-        repeats=request.protocol.repeats, sample_size=request.protocol.sample_size,
+        profile=request.profile, seed=job.seed, device=request.device, data_dir=str(data_dir),
+        job_dir=str(job_dir), n_synthetic=job.n_synthetic, unit=job.generator.unit, reference=job.is_reference,
+        reuse_output=reuse, repeats=request.protocol.repeats, sample_size=request.protocol.sample_size,
         holdout_fraction=request.protocol.holdout_fraction, overrides=job.generator.overrides,
         metrics=tuple(runnable),
     )

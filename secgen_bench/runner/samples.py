@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from secgen_bench.cache import cache_dir
+from secgen_bench.runner.paths import child_of
 
 
 def read_synthetic(path: Path, schema, dtypes: dict[str, str]) -> pd.DataFrame:
@@ -22,7 +23,8 @@ def read_synthetic(path: Path, schema, dtypes: dict[str, str]) -> pd.DataFrame:
 
 
 def cache_path(key: str) -> Path:
-    return cache_dir() / "synthetic" / f"{key}.csv"
+    root = cache_dir() / "synthetic"
+    return child_of(root, root / f"{key}.csv", "cached sample")
 
 
 def restore_cached_sample(key: str, job_dir: Path) -> bool:

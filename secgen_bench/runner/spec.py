@@ -18,6 +18,7 @@ class JobSpec:
     data_dir: str                # the prepared dataset (data/<key>/)
     job_dir: str                 # where the job writes its sample or scores
     n_synthetic: int             # rows (or sequences) to generate; 0 for a track that generates nothing
+    unit: str                    # what n_synthetic counts: "rows" or "sequences" (the generator's unit)
     reference: bool              # the held-out data stands in for a sample
     reuse_output: bool           # the job's stored sample (or scores) may be reused instead of refitting
     repeats: int

@@ -78,10 +78,12 @@ class GenerationTrack(Track):
         if spec.reference:
             synthetic = holdout
         elif spec.reuse_output and synthetic_path.exists():
-            try:
-                synthetic = read_synthetic(synthetic_path, schema, dtypes)
+            try:  # a stored sample passes the same contract check as a fresh one
+                synthetic = check_sample(read_synthetic(synthetic_path, schema, dtypes), spec.n_synthetic,
+                                         list(train.columns), dtypes, schema, who=f"stored sample of {spec.generator}",
+                                         unit=spec.unit)
                 out["reused_synthetic"] = True
-            except Exception as exc:  # an unreadable cached sample is regenerated, not trusted
+            except Exception as exc:  # an unreadable or contract-breaking stored sample is regenerated, not trusted
                 out["cache_error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
         if synthetic is None:
             cls = import_target(spec.generator_target)

@@ -1,4 +1,4 @@
-"""The packets track: generators of packet sequences, scored by the sequence metrics (plugins whose track is packets)."""
+"""The packets track: generators of packet sequences, scored by the sequence metrics (plugins of track packets)."""
 from __future__ import annotations
 
 from secgen_bench.tracks.flows import GenerationTrack
