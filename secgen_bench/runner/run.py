@@ -107,7 +107,7 @@ def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: Loade
         n_syn = track.n_synthetic(data, gref.unit, request.protocol)
         for seed in request.protocol.seeds:
             job = Job(gref, ds_ref, seed, n_syn, request.profile)
-            child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")
+            child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")  # before any write
             yield PlannedJob(job, track.name, mrefs, metric_errors, reason,
                              cacheable=request.use_cache and not job.is_reference and track.caches_samples)
 
@@ -116,8 +116,8 @@ def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], N
     """The task that runs ``planned``, or None when nothing is left to run (finished, or cannot run)."""
     request, store, job = ctx.request, ctx.store, planned.job
     key = job.key
-    job_dir = child_of(store.root / "jobs", store.job_dir(key), "job folder")
-    data_dir = child_of(store.root / "data", store.data_dir(job.dataset.key), "data folder")
+    job_dir = store.job_dir(key)              # both checked to stay inside the run (plan_jobs, prepare_dataset)
+    data_dir = store.data_dir(job.dataset.key)
     previous = store.job_record(key) if request.resume else None
     runnable = [m for m in planned.metrics if m.name not in planned.metric_errors]
     if previous and previous.get("status") == "ok":
