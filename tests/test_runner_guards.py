@@ -75,3 +75,10 @@ def test_a_cached_sample_that_breaks_the_contract_is_regenerated(plugins, tmp_pa
     job = jobs_by_generator(b)["copycat"]
     assert job["status"] == "ok" and job["reused_synthetic"] is False
     assert len(pd.read_csv(b.job_dir(key) / "synthetic.csv")) == len(full)
+
+
+def test_the_cli_refuses_extend_without_resume(capsys):
+    from secgen_bench.cli import main
+
+    assert main(["run", "-g", "marginals", "--quick", "--extend", "--no-progress"]) == 2
+    assert "--extend adds jobs to a run: use it with --resume --out DIR" in capsys.readouterr().err

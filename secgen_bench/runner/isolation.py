@@ -20,8 +20,8 @@ from typing import Any
 
 import psutil
 
+from secgen_bench.registry import import_target
 from secgen_bench.runner.store import read_pickle, write_pickle
-from secgen_bench.runner.targets import import_target
 
 
 @dataclass

@@ -21,11 +21,11 @@ from secgen_bench.config import config_hash
 from secgen_bench.datasets.base import LoadedData
 from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.errors import RunError
+from secgen_bench.registry import import_target
 from secgen_bench.runner.plan import GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.prepare import load_labelled_table, load_schema
 from secgen_bench.runner.spec import JobSpec
 from secgen_bench.runner.store import write_csv
-from secgen_bench.runner.targets import import_target
 from secgen_bench.tracks.base import Track
 
 

@@ -10,8 +10,10 @@ from typing import Callable, ClassVar, Sequence
 
 import pandas as pd
 
+from secgen_bench import registry
 from secgen_bench.datasets.base import LoadedData
 from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.registry import Registry
 from secgen_bench.runner.plan import GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.spec import JobSpec
 
@@ -25,6 +27,10 @@ class Track:
     caches_samples: ClassVar[bool] = True       # samples go to the cross-run cache
 
     # ---- the plan (driver side) ---------------------------------------------------------------
+    def plugin_registry(self) -> Registry:
+        """Where the plugins -g/--all/--set name live (``registry.generators`` or ``registry.detectors``)."""
+        return getattr(registry, self.plugin_kind)
+
     def check_names(self, plugins: Sequence[str], metrics: Sequence[str] | None) -> None:
         """Fail with a message naming the first unknown plugin or metric (before any work starts)."""
         raise NotImplementedError

@@ -18,7 +18,7 @@ from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.datasets.split import split_holdout
 from secgen_bench.evaluation import evaluate
 from secgen_bench.generators.base import check_sample
-from secgen_bench.runner.targets import import_target
+from secgen_bench.registry import import_target
 from secgen_bench.runner.plan import GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.prepare import load_prepared
 from secgen_bench.runner.refs import generator_ref, generators_for_track, metric_refs
