@@ -6,7 +6,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from secgen_bench import leaderboard, registry
+from secgen_bench import leaderboard
 from secgen_bench.errors import RunError
 from secgen_bench.runner.run import run_benchmark
 from secgen_bench.cache import cache_dir
@@ -55,14 +55,17 @@ def test_the_leaderboard_holds_the_plans_jobs_only(plugins, tmp_path):
     assert set(board.rows) == {"reference", "copycat"}
 
 
-def test_a_name_that_leaves_the_run_directory_is_refused(plugins, tmp_path):
-    registry.generators.register("../../escaped", "tests.plugins:Copycat", source="test")
-    try:
-        with pytest.raises(RunError, match="job folder .* outside"):
-            run_benchmark(request(tmp_path / "run", ["../../escaped"]))
-    finally:
-        registry.generators.unregister("../../escaped")
-    assert not list(tmp_path.glob("*escaped*")) and not (tmp_path / "run" / "jobs").exists()
+def test_a_job_folder_that_leaves_the_run_directory_is_refused(plugins, tmp_path):
+    out = tmp_path / "run"
+    store = run_benchmark(request(out, ["copycat"], use_cache=False))
+    key = jobs_by_generator(store)["copycat"]["job_key"]
+    outside = tmp_path / "outside"
+    store.job_dir(key).rename(outside)
+    (outside / "job.json").unlink()                        # so that the resumed run would redo the job
+    store.job_dir(key).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(RunError, match=f"job folder .*{key}.* outside"):
+        run_benchmark(request(out, ["copycat"], use_cache=False, resume=True))
+    assert not (outside / "job.json").exists()
 
 
 def test_a_cached_sample_that_breaks_the_contract_is_regenerated(plugins, tmp_path):
