@@ -19,6 +19,8 @@ from secgen_bench.runner.spec import JobSpec
 
 
 class Track:
+    """One track's rules; subclasses fill in the plan, the split and the job body."""
+
     name: str = ""
     plugin_kind: ClassVar[str] = "generators"   # what -g/--all name: "generators" or "detectors"
     reference_row: ClassVar[bool] = True        # the held-out data is scored as a "reference" row
