@@ -63,7 +63,7 @@ def _profile(args) -> str:
 
 
 def _dataset_sources(args, default: str | None = "simnet"):
-    from secgen_bench.runner.run import DatasetSource
+    from secgen_bench.datasets.loading import DatasetSource
 
     if args.data and args.dataset:
         raise UsageError("give either -d/--dataset or --data, not both")

@@ -13,7 +13,9 @@ from secgen_bench.datasets.base import Dataset, LoadedData
 from secgen_bench.datasets.schemas import HDFS
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
 from secgen_bench.runner.store import read_pickle
 
 HAS_HMM = importlib.util.find_spec("hmmlearn") is not None

@@ -14,7 +14,9 @@ from secgen_bench import registry
 from secgen_bench.generators.marginals import IndependentMarginals
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
 
 TEST_GENERATORS = {
     "copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher",

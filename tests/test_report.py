@@ -15,7 +15,9 @@ from secgen_bench.report.collect import RunView  # noqa: E402
 from secgen_bench.report.html import SECTION_IDS, render  # noqa: E402
 from secgen_bench.runner.executor import LocalExecutor  # noqa: E402
 from secgen_bench.runner.plan import protocol_for  # noqa: E402
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark  # noqa: E402
+from secgen_bench.datasets.loading import DatasetSource  # noqa: E402
+from secgen_bench.runner.request import RunRequest  # noqa: E402
+from secgen_bench.runner.run import run_benchmark  # noqa: E402
 
 GENERATORS = {"copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher"}
 

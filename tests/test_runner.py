@@ -12,7 +12,10 @@ import pytest
 from secgen_bench import registry
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
-from secgen_bench.runner.run import DatasetSource, RunError, RunRequest, run_benchmark
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.errors import RunError
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
 from secgen_bench.runner.store import RunStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,7 +124,9 @@ KILL_SCRIPT = textwrap.dedent("""
     from tests.plugins import IndependentMarginals
     from secgen_bench import registry
     from secgen_bench.runner.plan import protocol_for
-    from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+    from secgen_bench.datasets.loading import DatasetSource
+    from secgen_bench.runner.request import RunRequest
+    from secgen_bench.runner.run import run_benchmark
     registry.generators.register("slowpoke", "tests.slow_plugins:Slowpoke", source="test")
     registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
     registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")

@@ -65,7 +65,7 @@ class DatasetView:
     @cached_property
     def samples(self) -> dict[str, tuple[int, pd.DataFrame]]:
         """Generator -> (seed, table) of its lowest-seed successful job; the Reference row is the holdout."""
-        from secgen_bench.runner.job import read_synthetic
+        from secgen_bench.runner.samples import read_synthetic
 
         out: dict[str, tuple[int, pd.DataFrame]] = {}
         if self.train is None or self.schema is None:

@@ -12,8 +12,6 @@ from typing import Callable
 
 import numpy as np
 
-from secgen_bench.registry import import_target  # noqa: F401  (re-exported)
-from secgen_bench.runner.samples import read_synthetic  # noqa: F401  (re-exported: report.collect reads samples)
 from secgen_bench.runner.spec import JobSpec
 from secgen_bench.tracks import track_named
 

@@ -14,7 +14,6 @@ from typing import Callable, Iterator
 
 from secgen_bench import __version__
 from secgen_bench.datasets.base import LoadedData
-from secgen_bench.datasets.loading import DatasetSource, load_dataset  # noqa: F401  (re-exported)
 from secgen_bench.errors import RunError
 from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor
@@ -33,7 +32,7 @@ from secgen_bench.runner.task import Task
 from secgen_bench.tracks import track_of
 from secgen_bench.tracks.base import Track
 
-__all__ = ["DatasetSource", "RunError", "RunEvent", "RunRequest", "run_benchmark", "plan_jobs"]
+__all__ = ["run_benchmark", "plan_jobs"]
 
 
 def run_benchmark(request: RunRequest, executor: Executor | None = None,

@@ -17,6 +17,7 @@ from secgen_bench.datasets.base import LoadedData
 from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.datasets.split import split_holdout
 from secgen_bench.evaluation import evaluate
+from secgen_bench.generate import fit_and_sample
 from secgen_bench.generators.base import check_sample
 from secgen_bench.registry import import_target
 from secgen_bench.runner.plan import GeneratorRef, MetricRef, Protocol
@@ -86,20 +87,11 @@ class GenerationTrack(Track):
             except Exception as exc:  # an unreadable or contract-breaking stored sample is regenerated, not trusted
                 out["cache_error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
         if synthetic is None:
-            cls = import_target(spec.generator_target)
-            report("configure")
-            gen = cls(profile=spec.profile, device=spec.device, **spec.overrides)
-            report("fit")
-            t0 = time.perf_counter()
-            gen.fit(train, schema, seed=seed)
-            out["fit_s"] = time.perf_counter() - t0
-            report("sample")
-            t0 = time.perf_counter()
-            synthetic = gen.sample(spec.n_synthetic, seed=seed)
-            out["sample_s"] = time.perf_counter() - t0
-            report("check")
-            synthetic = check_sample(synthetic, spec.n_synthetic, list(train.columns), dtypes, schema,
-                                     who=spec.generator, unit=getattr(cls, "unit", "rows"))
+            fitted = fit_and_sample(import_target(spec.generator_target), train, schema, spec.n_synthetic, seed=seed,
+                                    name=spec.generator, profile=spec.profile, device=spec.device,
+                                    overrides=spec.overrides, report=report)
+            synthetic = fitted.sample
+            out["fit_s"], out["sample_s"] = fitted.fit_s, fitted.sample_s
             out["peak_cuda_mb"] = _cuda_peak_mb()
             write_csv(synthetic_path, synthetic)
 
