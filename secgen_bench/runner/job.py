@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from secgen_bench.runner.store import read_json, read_pickle, write_csv
+from secgen_bench.runner.store import read_json, read_table, refuse_pickled_tables, write_csv
 
 
 def import_target(target: str) -> Any:
@@ -29,8 +29,9 @@ def import_target(target: str) -> Any:
 def load_prepared(data_dir: Path):
     from secgen_bench.schema import FlowSchema
 
-    train = read_pickle(data_dir / "train.pkl")
-    holdout = read_pickle(data_dir / "holdout.pkl")
+    refuse_pickled_tables(data_dir)
+    train = read_table(data_dir / "train.parquet")
+    holdout = read_table(data_dir / "holdout.parquet")
     schema = FlowSchema.from_dict(read_json(data_dir / "schema.json"))
     return train, holdout, schema
 
@@ -114,9 +115,10 @@ def execute_detector_job(spec: dict, report: Callable[[str], None]) -> dict:
     report("load")
     data_dir = Path(spec["data_dir"])
     schema = FlowSchema.from_dict(read_json(data_dir / "schema.json"))
-    if not (data_dir / "table.pkl").exists():
-        raise FileNotFoundError(f"{data_dir}: no table.pkl (the labelled table each anomaly job splits by its seed)")
-    split = anomaly_split(read_pickle(data_dir / "table.pkl"), schema, profile=spec["profile"],
+    refuse_pickled_tables(data_dir)
+    if not (data_dir / "table.parquet").exists():
+        raise FileNotFoundError(f"{data_dir}: no table.parquet (the labelled table each anomaly job splits by its seed)")
+    split = anomaly_split(read_table(data_dir / "table.parquet"), schema, profile=spec["profile"],
                           holdout_fraction=float(spec["holdout_fraction"]), seed=seed)
     train, test = split.train, split.test
     id_col, _ = label_column(schema)

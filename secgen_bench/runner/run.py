@@ -21,7 +21,7 @@ from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor, Task
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.plan import (REFERENCE, DatasetRef, GeneratorRef, Job, MetricRef, Protocol, metric_key)
-from secgen_bench.runner.store import RunStore, write_json, write_pickle
+from secgen_bench.runner.store import RunStore, refuse_pickled_tables, write_json, write_table
 from secgen_bench.schema import table_fingerprint
 
 
@@ -95,13 +95,14 @@ def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, 
     key = f"{source.label}-{table_fingerprint(train)[:8]}{table_fingerprint(holdout)[:8]}{data.schema.fingerprint()[:8]}"
     ref = DatasetRef(source.label, key, len(train), len(holdout))
     ddir = store.data_dir(key)
+    refuse_pickled_tables(ddir)
     if not (ddir / "schema.json").exists():
-        write_pickle(ddir / "train.pkl", train)
-        write_pickle(ddir / "holdout.pkl", holdout)
+        write_table(ddir / "train.parquet", train)
+        write_table(ddir / "holdout.parquet", holdout)
         write_json(ddir / "meta.json", {"label": source.label, "n_train": len(train), "n_holdout": len(holdout),
                                         "track": getattr(data, "track", None), **_plain(data.meta)})
         if anomaly:  # each detector job draws its own seed's split from the whole labelled table
-            write_pickle(ddir / "table.pkl", table)
+            write_table(ddir / "table.parquet", table)
         write_json(ddir / "schema.json", data.schema.to_dict())
     return ref, LoadedData(train, data.schema, data.meta)
 
@@ -124,8 +125,8 @@ ANOMALY_TRACK = "anomaly"
 def _anomaly_split(table, data: LoadedData, source: DatasetSource, protocol: Protocol, profile: str):
     """(train, test, data with the protocol in its meta) by secgen_bench.anomaly.protocol.
 
-    The split of seed 0 identifies the dataset (its key) and fills train.pkl/holdout.pkl; the jobs split
-    table.pkl again with their own seed.
+    The split of seed 0 identifies the dataset (its key) and fills train.parquet/holdout.parquet; the jobs
+    split table.parquet again with their own seed.
     """
     from secgen_bench.anomaly.protocol import anomaly_split
 

@@ -1,28 +1,36 @@
-"""The run directory: atomic JSON/CSV/pickle writes and the layout every executor shares.
+"""The run directory: atomic JSON/CSV/Parquet writes and the layout every executor shares.
 
 Layout::
 
     RUN_DIR/run.json                       the plan (profile, names, seeds, versions, machine)
-    RUN_DIR/data/<dataset_key>/            train.pkl, holdout.pkl, schema.json, meta.json
+    RUN_DIR/data/<dataset_key>/            train.parquet, holdout.parquet (table.parquet: anomaly track),
+                                           schema.json, meta.json
     RUN_DIR/jobs/<job_key>/job.json        one record per job: status, phase, timings, resources
     RUN_DIR/jobs/<job_key>/synthetic.csv   the generator's sample
     RUN_DIR/jobs/<job_key>/metrics/<metric>.json   one record per (job, metric)
 
 Every file is written to a temporary name and renamed, so a run killed at any
 moment leaves only complete files; a job counts as finished once its
-``job.json`` exists.
+``job.json`` exists. Nothing here unpickles: every file of a run directory is
+data (JSON, CSV, Parquet), and a run directory of an older version that holds
+pickled tables is refused (:func:`refuse_pickled_tables`).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 
+from secgen_bench.errors import RunError
+
+#: the prepared tables of a dataset, as written by the driver and read by jobs and reports
+TABLE_SUFFIX = ".parquet"
+PICKLED_TABLES = ("train.pkl", "holdout.pkl", "table.pkl")   # written by secgen-bench before the Parquet store
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,8 +49,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(Path(path), (json.dumps(obj, indent=1, sort_keys=True, default=_json_default) + "\n").encode())
+def write_json(path: Path, obj: Any, *, strict: bool = False) -> None:
+    """``strict``: only JSON values, numpy numbers/arrays and paths (TypeError otherwise); else anything else is
+    written as its ``str``."""
+    default = _strict_json_default if strict else _json_default
+    atomic_write_bytes(Path(path), (json.dumps(obj, indent=1, sort_keys=True, default=default) + "\n").encode())
 
 
 def read_json(path: Path) -> Any:
@@ -54,16 +65,37 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
     atomic_write_bytes(Path(path), table.to_csv(index=False).encode())
 
 
-def write_pickle(path: Path, obj: Any) -> None:
-    atomic_write_bytes(Path(path), pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+def write_table(path: Path, table: pd.DataFrame) -> None:
+    """Parquet (pyarrow) with pandas' metadata, so dtypes (categoricals, datetimes, strings) and the index
+    come back exactly."""
+    buf = io.BytesIO()
+    table.to_parquet(buf, engine="pyarrow", index=True)
+    atomic_write_bytes(Path(path), buf.getvalue())
 
 
-def read_pickle(path: Path) -> Any:
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table`; anything that is not Parquet is a one-line ValueError."""
+    path = Path(path)
     with open(path, "rb") as fh:
-        return pickle.load(fh)
+        head = fh.read(4)
+    if head[:1] == b"\x80":
+        raise RunError(f"{path}: a pickled table (pickles can run code and are no longer read); "
+                       f"rerun the benchmark into a new --out, without --resume")
+    if head != b"PAR1":
+        raise ValueError(f"{path}: not a Parquet table")
+    return pd.read_parquet(path, engine="pyarrow")
 
 
-def _json_default(obj: Any) -> Any:
+def refuse_pickled_tables(data_dir: Path) -> None:
+    """A data folder of a run made before the Parquet store holds pickles: RunError saying how to regenerate it."""
+    found = [name for name in PICKLED_TABLES if (Path(data_dir) / name).exists()]
+    if found:
+        raise RunError(f"{Path(data_dir) / found[0]}: this run directory was written by an older secgen-bench "
+                       f"(pickled tables can run code and are no longer read); rerun without --resume "
+                       f"into a new --out")
+
+
+def _strict_json_default(obj: Any) -> Any:
     import numpy as np
 
     if isinstance(obj, np.generic):
@@ -72,7 +104,14 @@ def _json_default(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
-    return str(obj)
+    raise TypeError(f"a {type(obj).__name__} is not plain data (JSON)")
+
+
+def _json_default(obj: Any) -> Any:
+    try:
+        return _strict_json_default(obj)
+    except TypeError:
+        return str(obj)
 
 
 class RunStore:
