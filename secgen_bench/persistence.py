@@ -17,7 +17,7 @@ The file is a zip holding two members:
     (nan/inf), ``array`` (a member of ``arrays.npz``), ``strarray`` (an object array of str), ``objarray`` (shape and
     encoded items of an object array), ``npscalar``, ``dtype``, ``pddtype``,
     ``categorical``, ``extarray``, ``index``, ``series``, ``frame``,
-    ``timestamp``, ``timedelta``, ``tensor``, ``parameter``, ``torchdtype``,
+    ``pdmissing`` (NA, NaT), ``timestamp``, ``timedelta``, ``tensor``, ``parameter``, ``torchdtype``,
     ``randomstate``, ``npgenerator``, ``pyrandom``, ``faker`` (its locales), ``namedtuple``, ``enum``, ``type``, ``object``
     (``{"class": "module:QualName", "id": n, "state": {...}}``) and ``ref``
     (a second reference to object ``n``, so shared objects stay shared).
@@ -140,6 +140,8 @@ class _Encoder:
                 cats = None if x.categories is None else self.encode(x.categories, f"{where}.categories")
                 return {"__pddtype__": {"categories": cats, "ordered": bool(x.ordered)}}
             return {"__pddtype__": {"name": str(x)}}
+        if x is pd.NA or x is pd.NaT:
+            return {"__pdmissing__": "NA" if x is pd.NA else "NaT"}
         if isinstance(x, pd.Timestamp):
             return {"__timestamp__": [int(x.value), x.unit, None if x.tz is None else str(x.tz)]}
         if isinstance(x, pd.Timedelta):
@@ -427,6 +429,11 @@ class _Decoder:
             return pd.api.types.pandas_dtype(str(body["name"]))
         cats = body["categories"]
         return pd.CategoricalDtype(None if cats is None else self.decode(cats), ordered=bool(body["ordered"]))
+
+    def tag_pdmissing(self, body):
+        if body not in ("NA", "NaT"):
+            raise StateError(f"bad pandas missing value {body!r}")
+        return pd.NA if body == "NA" else pd.NaT
 
     def tag_timestamp(self, body):
         value, unit, tz = body

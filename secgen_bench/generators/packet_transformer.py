@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
+from secgen_bench.generators._torch_support import check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.flow_tokens import ColumnCodec
 from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
 
@@ -79,7 +79,7 @@ class PacketTransformerConfig:
             raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
 
 
-class PacketTransformer(TorchPickleMixin, PerServiceSequenceGenerator):
+class PacketTransformer(PerServiceSequenceGenerator):
     """GPT-2-style decoder over (symbol, size bin, IAT bin) packet tokens, one model for all services."""
 
     name = "packet-transformer"
