@@ -30,6 +30,7 @@ from secgen_bench.errors import RunError
 
 #: the prepared tables of a dataset, as written by the driver and read by jobs and reports
 TABLE_SUFFIX = ".parquet"
+DTYPES_KEY = b"secgen_bench.dtypes"
 PICKLED_TABLES = ("train.pkl", "holdout.pkl", "table.pkl")   # written by secgen-bench before the Parquet store
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -67,9 +68,17 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
 
 def write_table(path: Path, table: pd.DataFrame) -> None:
     """Parquet (pyarrow) with pandas' metadata, so dtypes (categoricals, datetimes, strings) and the index
-    come back exactly."""
+    come back exactly. The column dtypes are also kept in the file's metadata and restored on reading
+    where Parquet loses them: it has no seconds unit (``datetime64[s]`` is stored in ms) and pyarrow
+    reads categoricals of numbers back as plain numbers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=True)
+    dtypes = json.dumps([_dtype_record(t) for t in table.dtypes], default=_strict_json_default).encode()
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), DTYPES_KEY: dtypes})
     buf = io.BytesIO()
-    table.to_parquet(buf, engine="pyarrow", index=True)
+    pq.write_table(arrow, buf)
     atomic_write_bytes(Path(path), buf.getvalue())
 
 
@@ -83,7 +92,27 @@ def read_table(path: Path) -> pd.DataFrame:
                        f"rerun the benchmark into a new --out, without --resume")
     if head != b"PAR1":
         raise ValueError(f"{path}: not a Parquet table")
-    return pd.read_parquet(path, engine="pyarrow")
+    import pyarrow.parquet as pq
+
+    arrow = pq.read_table(path)
+    table = arrow.to_pandas()
+    stored = json.loads((arrow.schema.metadata or {}).get(DTYPES_KEY, b"[]"))
+    for i, want in enumerate(stored[:table.shape[1]]):
+        column = table.iloc[:, i]
+        if str(column.dtype) == want["dtype"]:
+            continue
+        if want["dtype"].startswith(("datetime64", "timedelta64")):
+            table.isetitem(i, column.astype(want["dtype"]))
+        elif want["dtype"] == "category" and "categories" in want:
+            table.isetitem(i, pd.Series(pd.Categorical(column, categories=want["categories"],
+                                                        ordered=want["ordered"]), index=table.index, name=column.name))
+    return table
+
+
+def _dtype_record(dtype: Any) -> dict:
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype.kind in "iufb":
+        return {"dtype": "category", "categories": dtype.categories.tolist(), "ordered": bool(dtype.ordered)}
+    return {"dtype": str(dtype)}
 
 
 def refuse_pickled_tables(data_dir: Path) -> None:
