@@ -1,26 +1,32 @@
 """Save and load fitted objects without pickle: a file you are given is data, never code.
 
 A pickle names callables that run while it loads, so a crafted model file runs
-any command. This format only names classes, and loading only ever calls
-``cls.__new__(cls)`` and fills ``__dict__``: no ``__reduce__``, no
-``__setstate__`` from the file, no ``eval``. A class is resolved only from an
-allowlist of module roots (:data:`ALLOWED_MODULES`) and only if the name is a
-class; a function or any other object named in a file is refused.
+any command. This format only names classes, and loading an object only calls
+``cls.__new__(cls)`` and then fills ``__dict__`` (or passes the decoded plain
+attributes to the ``__setstate__`` the installed class itself defines): no
+``__reduce__``, nothing callable taken from the file, no ``eval``. A class is
+resolved only from an allowlist of module roots (:data:`ALLOWED_MODULES`) and
+only if the name is a class; a function or any other object named in a file
+is refused.
 
 The file is a zip holding two members:
 
 ``state.json``
     ``{"format": "secgen-bench-state", "version": 1, "root": TREE}``. TREE is
-    JSON; a JSON list is a Python list and every JSON object is a tagged value
-    with exactly one key, ``"__<tag>__"``: ``dict`` (string keys), ``pairs``
-    (other keys), ``tuple``, ``range``, ``deque``, ``set``, ``frozenset``, ``odict``, ``float``
-    (nan/inf), ``array`` (a member of ``arrays.npz``), ``strarray`` (an object array of str), ``objarray`` (shape and
-    encoded items of an object array), ``npscalar``, ``dtype``, ``pddtype``,
-    ``categorical``, ``extarray``, ``index``, ``series``, ``frame``,
-    ``pdmissing`` (NA, NaT), ``timestamp``, ``timedelta``, ``tensor``, ``parameter``, ``torchdtype``,
-    ``randomstate``, ``npgenerator``, ``pyrandom``, ``faker`` (its locales), ``namedtuple``, ``enum``, ``type``, ``object``
-    (``{"class": "module:QualName", "id": n, "state": {...}}``) and ``ref``
-    (a second reference to object ``n``, so shared objects stay shared).
+    JSON: a JSON list is a Python list, and every JSON object is a tagged value
+    with exactly one key ``"__<tag>__"``. Containers: ``dict`` (string keys),
+    ``pairs`` (other keys), ``odict``, ``tuple``, ``namedtuple``, ``set``,
+    ``frozenset``, ``range``, ``deque``; ``float`` (nan, inf). numpy: ``array``
+    (a member of ``arrays.npz``), ``strarray`` (an object array of str, stored
+    as a unicode array), ``objarray`` (shape and encoded items), ``npscalar``,
+    ``dtype``, ``randomstate``, ``npgenerator``. pandas: ``frame``, ``series``,
+    ``index``, ``categorical``, ``extarray``, ``pddtype``, ``pdmissing`` (NA,
+    NaT), ``timestamp``, ``timedelta``. torch: ``tensor``, ``parameter`` (CPU
+    arrays with their dtype), ``torchdtype``, ``torchdevice`` (always cpu).
+    Python: ``pyrandom``, ``faker`` (its locales only), ``enum``, ``type``,
+    ``object`` (``{"class": "module:QualName", "id": n, "state": {...}}``) and
+    ``ref`` (a second reference to object or tensor ``n``, so shared ones stay
+    shared and cycles survive).
 ``arrays.npz``
     every numeric, boolean, string or datetime array, read with
     ``allow_pickle=False``.
@@ -223,8 +229,8 @@ class _Encoder:
             self.keep.append(x)
             t = x.detach().cpu()
             arr = (t.float() if t.dtype == torch.bfloat16 else t).numpy()
-            body = {"id": n, "array": self.array(np.ascontiguousarray(arr)), "dtype": str(t.dtype).removeprefix("torch."),
-                    "requires_grad": bool(x.requires_grad)}
+            body = {"id": n, "array": self.array(np.ascontiguousarray(arr)),
+                    "dtype": str(t.dtype).removeprefix("torch."), "requires_grad": bool(x.requires_grad)}
             return {"__parameter__" if isinstance(x, torch.nn.Parameter) else "__tensor__": body}
         return None
 

@@ -202,3 +202,16 @@ def test_other_files_are_refused_with_one_line(tmp_path):
     save_state({"just": "a dict"}, path)
     with pytest.raises(ValueError, match="holds a dict, not a Generator"):
         Generator.load(path)
+
+
+def test_a_model_saved_for_a_gpu_loads_on_the_cpu_when_there_is_none(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the model would go back onto it")
+    cls, gen = _fit("transformer")
+    gen.device = "cuda"              # as if fitted on a GPU: its modules are saved as CPU arrays either way
+    gen.save(tmp_path / "gpu.sgb")
+    gen.device = "cpu"
+    loaded = cls.load(tmp_path / "gpu.sgb")
+    assert loaded.device == "cpu" and next(loaded.model_.parameters()).device.type == "cpu"
+    pd.testing.assert_frame_equal(loaded.sample(20, seed=1), gen.sample(20, seed=1))

@@ -117,7 +117,8 @@ def execute_detector_job(spec: dict, report: Callable[[str], None]) -> dict:
     schema = FlowSchema.from_dict(read_json(data_dir / "schema.json"))
     refuse_pickled_tables(data_dir)
     if not (data_dir / "table.parquet").exists():
-        raise FileNotFoundError(f"{data_dir}: no table.parquet (the labelled table each anomaly job splits by its seed)")
+        raise FileNotFoundError(f"{data_dir}: no table.parquet (the labelled table each anomaly job splits "
+                                f"by its seed)")
     split = anomaly_split(read_table(data_dir / "table.parquet"), schema, profile=spec["profile"],
                           holdout_fraction=float(spec["holdout_fraction"]), seed=seed)
     train, test = split.train, split.test
