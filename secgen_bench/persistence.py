@@ -70,9 +70,11 @@ PICKLE_HINT = ("pickle files are no longer loaded (they can run code); "
 
 
 # ---- saving -------------------------------------------------------------------------------------------------
-def save_state(obj: Any, path: str | Path) -> None:
-    """Write ``obj`` to ``path`` (atomically) in the format above; TypeError names what cannot be saved."""
-    encoder = _Encoder()
+def save_state(obj: Any, path: str | Path, *, also_allow: tuple[str, ...] = ()) -> None:
+    """Write ``obj`` to ``path`` (atomically) in the format above; TypeError names what cannot be saved.
+
+    ``also_allow``: module roots allowed beside :data:`ALLOWED_MODULES` (a plugin's own package)."""
+    encoder = _Encoder(tuple(also_allow))
     root = encoder.encode(obj, type(obj).__name__)
     state = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False).encode()
     arrays = io.BytesIO()
@@ -92,7 +94,8 @@ def save_state(obj: Any, path: str | Path) -> None:
 
 
 class _Encoder:
-    def __init__(self) -> None:
+    def __init__(self, extra: tuple[str, ...]) -> None:
+        self.extra = extra
         self.arrays: dict[str, np.ndarray] = {}
         self.memo: dict[int, int] = {}
         self.keep: list[Any] = []        # keeps memoised objects alive so their ids stay unique
@@ -108,7 +111,7 @@ class _Encoder:
         if type(x) is float:
             return x if math.isfinite(x) else {"__float__": repr(x)}
         if isinstance(x, (enum.Enum,)):
-            return {"__enum__": [_class_name(type(x), where), self.encode(x.value, f"{where}.value")]}
+            return {"__enum__": [_class_name(type(x), where, self.extra), self.encode(x.value, f"{where}.value")]}
         t = type(x)
         if t is list:
             return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(x)]
@@ -119,7 +122,7 @@ class _Encoder:
         if t is collections.deque:
             return {"__deque__": [[self.encode(v, f"{where}[{i}]") for i, v in enumerate(x)], x.maxlen]}
         if isinstance(x, tuple) and hasattr(t, "_fields"):
-            return {"__namedtuple__": [_class_name(t, where), [self.encode(v, f"{where}.{f}") for f, v in
+            return {"__namedtuple__": [_class_name(t, where, self.extra), [self.encode(v, f"{where}.{f}") for f, v in
                                                                 zip(t._fields, x)]]}
         if t in (set, frozenset):
             items = sorted(x, key=repr)
@@ -130,7 +133,7 @@ class _Encoder:
             return {"__odict__" if t is collections.OrderedDict else "__pairs__":
                     [[self.encode(k, f"{where}.key"), self.encode(v, f"{where}[{k!r}]")] for k, v in x.items()]}
         if isinstance(x, type):
-            return {"__type__": _class_name(x, where)}
+            return {"__type__": _class_name(x, where, self.extra)}
         if isinstance(x, np.ndarray):
             return self.ndarray(x, where)
         if isinstance(x, np.generic):
@@ -240,24 +243,24 @@ class _Encoder:
         cls = type(x)
         if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)):
             raise TypeError(f"{where}: cannot save the function {getattr(x, '__qualname__', x)!r} (code, not data)")
-        name = _class_name(cls, where)
+        name = _class_name(cls, where, self.extra)
         slots = [s for c in cls.__mro__ for s in _slot_names(c) if s not in ("__dict__", "__weakref__")]
         if not hasattr(x, "__dict__") or slots:
             raise TypeError(f"{where}: cannot save a {name} (its state is not in __dict__)")
         self.memo[id(x)] = n = len(self.memo)
         self.keep.append(x)
-        raw = x.__getstate__() if _own_method(cls, "__getstate__") else vars(x)
+        raw = x.__getstate__() if _own_method(cls, "__getstate__", self.extra) else vars(x)
         if not isinstance(raw, dict) or not all(type(k) is str for k in raw):
             raise TypeError(f"{where}: cannot save a {name} (its __getstate__ gives no attribute mapping)")
         state = {k: self.encode(v, f"{where}.{k}") for k, v in raw.items()}
         return {"__object__": {"class": name, "id": n, "state": state}}
 
 
-def _own_method(cls: type, name: str) -> bool:
+def _own_method(cls: type, name: str, extra: tuple[str, ...] = ()) -> bool:
     """True when an allowlisted class of the MRO (not ``object``) defines ``name``: installed code, never the file's."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
-            return klass is not object and _allowed(klass.__module__)
+            return klass is not object and _allowed(klass.__module__, extra)
     return False
 
 
@@ -266,21 +269,23 @@ def _slot_names(cls: type) -> tuple[str, ...]:
     return (slots,) if isinstance(slots, str) else tuple(slots)
 
 
-def _class_name(cls: type, where: str) -> str:
+def _class_name(cls: type, where: str, extra: tuple[str, ...] = ()) -> str:
     module, qual = cls.__module__, cls.__qualname__
-    if "<locals>" in qual or not _allowed(module):
-        raise TypeError(f"{where}: cannot save a {module}.{qual} (only classes of {', '.join(ALLOWED_MODULES)} "
-                        f"can be saved)")
+    if "<locals>" in qual or not _allowed(module, extra):
+        raise TypeError(f"{where}: cannot save a {module}.{qual} (only classes of "
+                        f"{', '.join(ALLOWED_MODULES + extra)} can be saved)")
     return f"{module}:{qual}"
 
 
-def _allowed(module: str) -> bool:
-    return any(module == root or module.startswith(root + ".") for root in ALLOWED_MODULES)
+def _allowed(module: str, extra: tuple[str, ...] = ()) -> bool:
+    return any(module == root or module.startswith(root + ".") for root in ALLOWED_MODULES + extra)
 
 
 # ---- loading ------------------------------------------------------------------------------------------------
-def load_state(path: str | Path, expected_type: type = object) -> Any:
-    """Read a file written by :func:`save_state`; a one-line ValueError for anything else."""
+def load_state(path: str | Path, expected_type: type = object, *, also_allow: tuple[str, ...] = ()) -> Any:
+    """Read a file written by :func:`save_state`; a one-line ValueError for anything else.
+
+    ``also_allow``: module roots whose classes the file may name beside :data:`ALLOWED_MODULES`."""
     path = Path(path)
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -300,7 +305,7 @@ def load_state(path: str | Path, expected_type: type = object) -> Any:
     if doc.get("version") != VERSION:
         raise ValueError(f"{path}: model file version {doc.get('version')!r}, this secgen-bench reads {VERSION}")
     try:
-        obj = _Decoder(arrays).decode(doc.get("root"))
+        obj = _Decoder(arrays, tuple(also_allow)).decode(doc.get("root"))
     except StateError as exc:
         raise ValueError(f"{path}: {exc}") from None
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
@@ -314,12 +319,13 @@ class StateError(ValueError):
     """A state file names something it may not (a non-class, a module outside the allowlist)."""
 
 
-def resolve_class(name: str) -> type:
-    """``module:QualName`` -> the class, only from :data:`ALLOWED_MODULES` and only if it is a class."""
+def resolve_class(name: str, extra: tuple[str, ...] = ()) -> type:
+    """``module:QualName`` -> the class, only from :data:`ALLOWED_MODULES` (and ``extra``) and only if it is
+    a class."""
     if not isinstance(name, str) or ":" not in name:
         raise StateError(f"bad class name {name!r}")
     module, _, qual = name.partition(":")
-    if not _allowed(module):
+    if not _allowed(module, extra):
         raise StateError(f"refusing class {name!r}: module {module!r} is not one a model may name")
     try:
         obj: Any = importlib.import_module(module)
@@ -333,8 +339,9 @@ def resolve_class(name: str) -> type:
 
 
 class _Decoder:
-    def __init__(self, arrays: dict[str, np.ndarray]):
+    def __init__(self, arrays: dict[str, np.ndarray], extra: tuple[str, ...]):
         self.arrays = arrays
+        self.extra = extra
         self.memo: dict[int, Any] = {}
 
     def decode(self, x: Any) -> Any:
@@ -506,29 +513,29 @@ class _Decoder:
         return self.memo[int(body)]
 
     def tag_type(self, body):
-        return resolve_class(body)
+        return resolve_class(body, self.extra)
 
     def tag_namedtuple(self, body):
-        cls = resolve_class(body[0])
+        cls = resolve_class(body[0], self.extra)
         if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
             raise StateError(f"refusing {body[0]!r}: not a named tuple")
         return cls._make(self.decode(v) for v in body[1])
 
     def tag_enum(self, body):
-        cls = resolve_class(body[0])
+        cls = resolve_class(body[0], self.extra)
         if not issubclass(cls, enum.Enum):
             raise StateError(f"refusing {body[0]!r}: not an Enum")
         return cls(self.decode(body[1]))
 
     def tag_object(self, body):
-        cls = resolve_class(body["class"])
+        cls = resolve_class(body["class"], self.extra)
         obj = cls.__new__(cls)
         self.memo[int(body["id"])] = obj
         state = body["state"]
         if not isinstance(state, dict):
             raise StateError(f"state of {body['class']!r} is not a mapping")
         decoded = {str(k): self.decode(v) for k, v in state.items()}
-        if _own_method(cls, "__setstate__"):
+        if _own_method(cls, "__setstate__", self.extra):
             obj.__setstate__(decoded)
         else:
             obj.__dict__.update(decoded)

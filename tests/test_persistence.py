@@ -215,3 +215,14 @@ def test_a_model_saved_for_a_gpu_loads_on_the_cpu_when_there_is_none(tmp_path):
     loaded = cls.load(tmp_path / "gpu.sgb")
     assert loaded.device == "cpu" and next(loaded.model_.parameters()).device.type == "cpu"
     pd.testing.assert_frame_equal(loaded.sample(20, seed=1), gen.sample(20, seed=1))
+
+
+def test_a_plugin_saves_its_own_classes_and_only_it_may_load_them(tmp_path):
+    from tests.plugins import Copycat
+
+    table, schema = tiny_table()
+    gen = Copycat(profile="quick").fit(table, schema, seed=0)
+    gen.save(tmp_path / "plugin.sgb")
+    pd.testing.assert_frame_equal(Copycat.load(tmp_path / "plugin.sgb").sample(20, seed=1), gen.sample(20, seed=1))
+    with pytest.raises(ValueError, match="module 'tests.plugins' is not one a model may name"):
+        Generator.load(tmp_path / "plugin.sgb")

@@ -76,14 +76,15 @@ class Generator:
     # -- persistence ------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Write the fitted generator as data (JSON + npz, see secgen_bench.persistence), never a pickle;
-        torch modules are saved as CPU copies."""
-        save_state(self, path)
+        torch modules are saved as CPU copies. A plugin's classes may be saved beside the allowlisted ones
+        when they live in its own package."""
+        save_state(self, path, also_allow=(_package_of(type(self)),))
 
     @classmethod
     def load(cls, path: str | Path) -> "Generator":
         """Read a file written by :meth:`save`: it can name only allowlisted classes, so it runs no code.
         Torch modules go back onto ``self.device`` when it exists, else the model runs on the CPU."""
-        obj = load_state(path, cls)
+        obj = load_state(path, cls, also_allow=(_package_of(cls),))
         obj._restore_device()
         return obj
 
@@ -106,6 +107,11 @@ class Generator:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r}, device={self.device!r})"
+
+
+def _package_of(cls: type) -> str:
+    """The top-level package of a generator class: the code the user already runs by choosing it."""
+    return cls.__module__.partition(".")[0]
 
 
 def resolve_device(device: str | None) -> str:
