@@ -335,6 +335,8 @@ def resolve_class(name: str, extra: tuple[str, ...] = ()) -> type:
         raise StateError(f"class {name!r} does not exist in this installation") from None
     if not isinstance(obj, type):
         raise StateError(f"refusing {name!r}: it is a {type(obj).__name__}, not a class")
+    if obj.__qualname__ != qual or not _allowed(obj.__module__, extra):   # e.g. "allowed.module:os.SomeClass"
+        raise StateError(f"refusing {name!r}: that name leads to {obj.__module__}.{obj.__qualname__}")
     return obj
 
 

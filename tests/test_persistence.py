@@ -170,6 +170,7 @@ def _crafted_state(tmp_path, root) -> str:
     ({"__object__": {"class": "numpy:load", "id": 0, "state": {}}}, "'numpy:load': it is a function, not a class"),
     ({"__object__": {"class": "secgen_bench.cli:main", "id": 0, "state": {}}}, "it is a function, not a class"),
     ({"__enum__": ["numpy:ndarray", 1]}, "not an Enum"),
+    ({"__type__": "secgen_bench.runner.isolation:subprocess.Popen"}, "that name leads to subprocess.Popen"),
     ({"__reduce__": ["os:system", ["touch x"]]}, "unknown tag '__reduce__'"),
     ({"__faker__": ["../../etc"]}, "unknown faker locale"),
 ])
