@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from secgen_bench.generators.tadam.learner import TADAM
+from secgen_bench.generators.tadam.learner import TADAMLearner
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def packet_words(data: Path, n: int):
 
 def report(label: str, words, **options) -> None:
     t0 = time.perf_counter()
-    model = TADAM(**options).fit(words, seed=0)
+    model = TADAMLearner(**options).fit(words, seed=0)
     seconds = time.perf_counter() - t0
     aut, ev = model.automaton_, model.evaluation_
     print(f"{label:34s} fit {seconds:7.1f} s  iterations {model.log_.iterations:3d}  states {aut.n_states:3d}  "

@@ -15,9 +15,9 @@ GENERATORS = {
     "transformer": "secgen_bench.generators.transformer:Transformer",
     "netshare": "secgen_bench.generators.netshare:NetShare",
     "flowchronicle": "secgen_bench.generators.flowchronicle:FlowChronicle",
-    "tadam": "secgen_bench.generators.tadam.generator:TADAMGenerator",
-    "markov-chain": "secgen_bench.generators.markov_chain:MarkovChainGenerator",
-    "hmm": "secgen_bench.generators.hmm_generator:HMMGenerator",
+    "tadam": "secgen_bench.generators.tadam:TADAM",
+    "markov-chain": "secgen_bench.generators.markov_chain:MarkovChain",
+    "hmm": "secgen_bench.generators.hmm:HMM",
     "packet-transformer": "secgen_bench.generators.packet_transformer:PacketTransformer",
 }
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from secgen_bench import __version__
 from secgen_bench.errors import UsageError  # noqa: F401  (re-exported)
 
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 1  # stdout closed early: no message; 1 like rich (its tables) and the Python docs recipe
 
 
 def _csv_list(text: str | None) -> list[str]:
@@ -79,15 +82,72 @@ def _dataset_sources(args, default: str | None = "simnet"):
 
 
 def _overrides(items: list[str] | None) -> dict[str, dict]:
-    from secgen_bench.config import parse_overrides
+    """``--set GEN.OPTION=VALUE`` items by generator (the names are checked by ``_check_overrides``)."""
+    from secgen_bench.config import plugin_overrides
 
-    out: dict[str, dict] = {}
-    for key, value in parse_overrides(items).items():
-        gen, dot, opt = key.partition(".")
-        if not dot:
-            raise UsageError(f"--set {key}={value}: use GENERATOR.OPTION=VALUE")
-        out.setdefault(gen, {})[opt] = value
-    return out
+    return plugin_overrides(items, lambda name: None)
+
+
+def _check_overrides(items: list[str] | None, plugins, chosen: list[str] | None) -> dict[str, dict]:
+    """``--set`` naming an unknown plugin, a plugin not in this command or an unknown option is an error."""
+    from secgen_bench.config import plugin_overrides
+
+    def options_of(name: str):
+        plugins.entry(name)  # unknown name -> RegistryError listing the known ones
+        cls, _ = plugins.resolve(name)
+        if cls is not None and hasattr(cls, "Config"):
+            import dataclasses
+
+            return [f.name for f in dataclasses.fields(cls.Config)]
+        if cls is not None and hasattr(cls, "option_defaults"):
+            return list(cls.option_defaults())
+        return None  # unavailable: its job records why; nothing to check the option against
+
+    return plugin_overrides(items, options_of, chosen)
+
+
+def _check_positive(value: float | None, option: str) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{option} must be a finite number > 0, got {value}")
+
+
+def _check_at_least(value: int | None, option: str, least: int) -> None:
+    if value is not None and value < least:
+        raise UsageError(f"{option} must be >= {least}, got {value}")
+
+
+def _seeds(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    seeds = _int_list(text, "--seeds")
+    if not seeds:
+        raise UsageError(f"--seeds needs at least one seed, got {text!r}")
+    for seed in seeds:
+        _check_at_least(seed, "--seeds", 0)
+    return seeds
+
+
+def _check_device(device: str) -> None:
+    """cpu, auto, cuda or cuda:N; a CUDA device torch does not see is an error before any job starts."""
+    if (device or "cpu").lower() == "cpu":
+        return
+    from secgen_bench.generators.base import resolve_device
+
+    try:
+        resolved = resolve_device(device)
+    except ValueError as exc:
+        raise UsageError(f"--device {device}: {exc}") from None
+    if resolved.startswith("cuda:"):
+        import torch
+
+        index = resolved.partition(":")[2]
+        if not index.isdigit() or int(index) >= torch.cuda.device_count():
+            raise UsageError(f"--device {device}: torch sees {torch.cuda.device_count()} CUDA device(s)")
+
+
+def _check_out_dir(out: str | None) -> None:
+    if out and Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(f"--out {out}: is a file, not a directory")
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -128,6 +188,7 @@ def cmd_run(args) -> int:
     from secgen_bench.runner.plan import protocol_for
     from secgen_bench.runner.run import RunRequest, run_benchmark
 
+    _check_run_options(args)
     if bool(args.all) == bool(args.generators):
         raise UsageError("choose the generators: --all or -g NAME[,NAME]")
     gens = _csv_list(args.generators)
@@ -157,11 +218,30 @@ def cmd_run(args) -> int:
     progress = _progress(args)
     with progress:
         store = run_benchmark(request, executor, on_event=progress.event)
-    boards = leaderboard.build(store.root)
+    boards = leaderboard.build(store.root, ranking=args.ranking)
     _write_leaderboards(store.root, boards)
     leaderboard.render_rich(boards)
     print(f"run directory: {store.root}")
     return 0
+
+
+def _check_run_options(args) -> None:
+    """Every option of ``run`` that the body takes as given: numbers finite and in range, --out, --device, --set."""
+    _check_positive(args.timeout, "--timeout")
+    _check_positive(args.memory_limit, "--memory-limit")
+    _check_at_least(args.repeats, "--repeats", 1)
+    _check_at_least(args.workers, "--workers", 1)
+    _seeds(args.seeds)
+    _check_out_dir(args.out)
+    if args.set:
+        from secgen_bench import registry
+
+        if bool(args.all) == bool(args.generators):
+            raise UsageError("choose the generators: --all or -g NAME[,NAME]")
+        anomaly = _run_track(args, _dataset_sources(args)) == "anomaly"
+        _check_overrides(args.set, registry.detectors if anomaly else registry.generators,
+                         _csv_list(args.generators) or None)
+    _check_device(args.device)
 
 
 def _run_track(args, sources) -> str:
@@ -172,92 +252,33 @@ def _run_track(args, sources) -> str:
 
 
 def _write_leaderboards(root: Path, boards) -> None:
-    from secgen_bench import leaderboard
-    from secgen_bench.runner.store import atomic_write_bytes, write_json
+    from secgen_bench.leaderboard_files import write_leaderboards
 
-    notes = {}
-    if (root / "run.json").is_file():
-        notes = json.loads((root / "run.json").read_text()).get("notes") or {}
-    atomic_write_bytes(root / "leaderboard.md", leaderboard.to_markdown(boards, notes).encode())
-    atomic_write_bytes(root / "leaderboard.csv", leaderboard.to_csv(boards).encode())
-    write_json(root / "leaderboard.json", [b.to_dict() for b in boards])
+    write_leaderboards(root, boards)
 
 
-class _Progress:
-    """rich progress on a terminal; one plain line per finished job otherwise (CI logs)."""
+def _progress(args):
+    from secgen_bench.progress import RunProgress
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._progress = None
-        self._task = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn())
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def event(self, e) -> None:
-        if e.kind == "planned":
-            if self._progress is not None:
-                self._task = self._progress.add_task("jobs", total=e.total)
-            else:
-                print(f"{e.total} job(s) to run", flush=True)
-        elif e.kind == "skipped":
-            msg = f"skip {e.job.generator.name} on {e.job.dataset.label} seed {e.job.seed} (finished earlier)"
-            self._log(msg)
-        elif e.kind == "finished":
-            j = e.job
-            msg = f"{e.status.upper():7s} {j.generator.name} on {j.dataset.label} seed {j.seed}"
-            if e.message:
-                msg += f": {e.message}"
-            self._log(msg)
-            if self._progress is not None and self._task is not None:
-                self._progress.advance(self._task)
-
-    def _log(self, msg: str) -> None:
-        if self._progress is not None:
-            self._progress.console.log(msg)
-        else:
-            print(msg, flush=True)
-
-
-def _progress(args) -> _Progress:
-    return _Progress(enabled=not args.no_progress and sys.stdout.isatty())
+    return RunProgress(enabled=not args.no_progress and sys.stdout.isatty())
 
 
 def cmd_generate(args) -> int:
     from secgen_bench import registry
-    from secgen_bench.runner.run import load_dataset
+    from secgen_bench.generate import generate
 
     sources = _dataset_sources(args, default=None)
     if len(sources) != 1:
         raise UsageError("generate takes one dataset")
-    if args.n < 0:
-        raise UsageError(f"-n must be >= 0, got {args.n}")
-    profile = _profile(args)
-    cls = registry.generators.get(args.generator)
-    data = load_dataset(sources[0], profile, seed=args.seed)
-    table = data.schema.validate(data.table, source=sources[0].label)
-    gen = cls(profile=profile, device=args.device, **_overrides(args.set).get(args.generator, {}))
-    gen.fit(table, data.schema, seed=args.seed)
-    sample = gen.sample(args.n, seed=args.seed)
-    from secgen_bench.generators.base import check_sample
-    from secgen_bench.runner.store import write_csv
-
-    check_sample(sample, args.n, list(table.columns), {c: str(t) for c, t in table.dtypes.items()}, data.schema,
-                 who=args.generator, unit=getattr(cls, "unit", "rows"))
-    write_csv(Path(args.output), sample)
-    if args.save_model:
-        gen.save(args.save_model)
-    print(f"wrote {len(sample)} rows to {args.output}")
+    _check_at_least(args.n, "-n", 0)
+    _check_at_least(args.seed, "--seed", 0)
+    if Path(args.output).is_dir():
+        raise UsageError(f"-o {args.output}: is a directory, not a file")
+    overrides = _check_overrides(args.set, registry.generators, [args.generator])
+    _check_device(args.device)
+    n = generate(args.generator, sources[0], args.n, args.output, seed=args.seed, profile=_profile(args),
+                 device=args.device, overrides=overrides.get(args.generator, {}), save_model=args.save_model)
+    print(f"wrote {n} rows to {args.output}")
     return 0
 
 
@@ -266,11 +287,11 @@ def cmd_leaderboard(args) -> int:
 
     if not Path(args.run_dir).is_dir():
         raise UsageError(f"{args.run_dir}: no such run directory")
-    boards = leaderboard.build(args.run_dir)
+    boards = leaderboard.build(args.run_dir, ranking=args.ranking)
     if args.format == "rich":
-        leaderboard.render_rich(boards)
+        leaderboard.render_rich(boards, intervals=args.intervals)
     elif args.format == "markdown":
-        print(leaderboard.to_markdown(boards), end="")
+        print(leaderboard.to_markdown(boards, intervals=args.intervals), end="")
     elif args.format == "csv":
         print(leaderboard.to_csv(boards), end="")
     else:
@@ -279,37 +300,17 @@ def cmd_leaderboard(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from secgen_bench.tables import read_flow_csv, resolve_schema
-    from secgen_bench import registry
-    from secgen_bench.evaluation import evaluate
+    from secgen_bench.evaluation import evaluate_files
 
-    real_raw = read_flow_csv(args.real)
-    schema = resolve_schema(args.schema, real_raw.columns, args.real)
-    real = schema.validate(real_raw, source=args.real)
-    synthetic = schema.validate(read_flow_csv(args.synthetic, schema), source=args.synthetic, ranges=False)
-    holdout = schema.validate(read_flow_csv(args.holdout, schema), source=args.holdout) if args.holdout else None
-    if args.metrics and args.metrics != "all":
-        names = _csv_list(args.metrics)
-        classes = [registry.metrics.get(n) for n in names]
-        for cls in classes:
-            if "holdout" in cls.inputs and holdout is None:
-                raise UsageError(f"metric {cls.name!r} needs --holdout")
-    else:
-        classes = []
-        for n in registry.metrics.names():
-            obj = registry.metrics.peek(n)
-            if obj is None or getattr(obj, "track", "flows") != "flows":
-                continue
-            if "holdout" in getattr(obj, "inputs", ()) and holdout is None:
-                print(f"note: {n} skipped (needs --holdout)", file=sys.stderr)
-                continue
-            try:
-                classes.append(registry.metrics.get(n))
-            except registry.PluginUnavailable as exc:
-                print(f"note: {exc}", file=sys.stderr)
+    _check_at_least(args.repeats, "--repeats", 1)
+    _check_at_least(args.seed, "--seed", 0)
     size = _sample_size(args.sample_size)
-    outcomes = evaluate(real, synthetic, schema, [c() for c in classes], holdout=holdout, repeats=args.repeats,
-                        sample_size=10000 if size == "profile" else size, seed=args.seed)
+    schema, outcomes, notes = evaluate_files(
+        args.real, args.synthetic, holdout=args.holdout, schema=args.schema,
+        metrics=_csv_list(args.metrics) if args.metrics and args.metrics != "all" else None,
+        repeats=args.repeats, sample_size=10000 if size == "profile" else size, seed=args.seed)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     failed = [o for o in outcomes.values() if not o.ok]
     if args.json:
         print(json.dumps({n: o.mean for n, o in outcomes.items()}, indent=1))
@@ -347,41 +348,26 @@ def cmd_compare(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from secgen_bench.reproduce import reproduce
-    from secgen_bench.runner.environment import environment
-    from secgen_bench.runner.store import atomic_write_bytes, write_json
+    from secgen_bench import leaderboard
+    from secgen_bench.reproduce import reproduce, write_outputs
 
     if args.data and not Path(args.data).exists():
         raise UsageError(f"--data {args.data}: no such file")
     if args.resume and not args.out:
         raise UsageError("--resume needs the --out DIR of the reproduction to continue")
+    _check_out_dir(args.out)
+    seeds = _seeds(args.seeds)
     out = Path(args.out or f"runs/{args.table}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    seeds = tuple(_int_list(args.seeds, "--seeds")) if args.seeds else None
     progress = _progress(args)
     with progress:
-        rep = reproduce(args.table, out, data=args.data, profile=args.profile, seeds=seeds, resume=args.resume,
-                        on_event=progress.event, split=args.split)
+        rep = reproduce(args.table, out, data=args.data, profile=args.profile, seeds=tuple(seeds) if seeds else None,
+                        resume=args.resume, on_event=progress.event, split=args.split)
     command = "secgen-bench " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("secgen-bench") else \
         f"secgen-bench reproduce {args.table} --profile {args.profile}" + (f" --data {args.data}" if args.data else "")
-    text = rep.to_markdown()
-    header = (f"# {args.table}: secgen-bench vs the published table\n\nCommand: `{command}`  \n"
-              f"Wall time: {rep.wall_s:.0f} s  \nMachine: {environment()['cpus']} CPUs, "
-              f"{environment()['memory_gb']} GB, {environment()['platform']}  \n"
-              f"Versions: {', '.join(f'{k} {v}' for k, v in environment()['versions'].items() if v)}\n\n")
-    atomic_write_bytes(out / "table2.md", (header + text).encode())
-    write_json(out / "table2.json", {
-        "table": args.table, "command": command, "wall_s": rep.wall_s, "environment": environment(),
-        "ours": rep.ours.to_dict(orient="index"), "paper": rep.paper.to_dict(orient="index"),
-        "differences": rep.differences.to_dict(orient="index"), "kendall_tau": rep.kendall,
-        "kendall_tau_average_rank": rep.kendall_avg, "order": rep.order(), "notes": rep.notes,
-        "leaderboard": rep.board.to_dict(),
-    })
-    from secgen_bench import leaderboard
-
-    _write_leaderboards(out, [rep.board])
+    md, js = write_outputs(rep, out, args.table, command)
     leaderboard.render_rich([rep.board])
-    print(text)
-    print(f"results: {out / 'table2.md'}, {out / 'table2.json'}")
+    print(rep.to_markdown())
+    print(f"results: {md}, {js}")
     return 0
 
 
@@ -397,8 +383,21 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error is one line (exit 2) like every other bad input."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_ranking_arg(s) -> None:
+    # the names of secgen_bench.ranking.RANKINGS, spelled here so that parsing imports no pandas (a test checks)
+    s.add_argument("--ranking", default="ties", choices=["ties", "strict"],
+                   help="ties: generators within noise share a rank (default); strict: the paper's plain ranking")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="secgen-bench", description=__doc__.splitlines()[0])
+    p = _Parser(prog="secgen-bench", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"secgen-bench {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = p.add_subparsers(dest="command", required=True)
@@ -431,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
+    _add_ranking_arg(s)
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("generate", help="fit one generator on a dataset and write synthetic flows")
@@ -449,6 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("leaderboard", help="rank the results of a run directory")
     s.add_argument("run_dir")
     s.add_argument("--format", default="rich", choices=["rich", "markdown", "csv", "json"])
+    _add_ranking_arg(s)
+    s.add_argument("--intervals", action="store_true", help="show each cell's 95%% bootstrap interval (rich, markdown)")
     s.set_defaults(func=cmd_leaderboard)
 
     s = sub.add_parser("evaluate", help="score a synthetic CSV against a real one")
@@ -500,25 +502,50 @@ COMMAND_MODULES: list[str] = ["secgen_bench.report.command", "secgen_bench.datas
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # stdout closed early (``| head``): stop quietly, no traceback
+        _detach_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors (already printed)
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("secgen-bench: interrupted (finished jobs are kept; continue with --resume)", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into one line
         if args.debug:
             raise
         from secgen_bench.errors import is_user_error
 
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if is_user_error(exc):
-            print(f"secgen-bench: error: {msg}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        print(f"secgen-bench: internal error: {type(exc).__name__}: {msg} (run with --debug for the traceback)",
-              file=sys.stderr)
-        return 1
+        if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+            msg = f"{exc.filename}: {exc.strerror}"  # a file the user named: too long, exists, read-only, ...
+        elif not is_user_error(exc):
+            print(f"secgen-bench: internal error: {type(exc).__name__}: {msg} (run with --debug for the traceback)",
+                  file=sys.stderr)
+            return 1
+        print(f"secgen-bench: error: {msg}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush finds no closed pipe to complain about."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured): nothing to flush
+        pass
 
 
 if __name__ == "__main__":

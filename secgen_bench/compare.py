@@ -18,6 +18,7 @@ change of a generator or metric moves numbers by much more.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,11 @@ def load_boards(path: str | Path) -> list[Board]:
         raise ValueError(f"{path}: not a leaderboard JSON file ({exc.msg} at line {exc.lineno})") from None
     if isinstance(data, dict):
         data = data.get("boards", [data])
-    return [board_from_dict(d) for d in data]
+    try:
+        return [board_from_dict(d) for d in data]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+        raise ValueError(f"{path}: not a leaderboard JSON file ({what})") from None
 
 
 def board_from_dict(d: dict) -> Board:
@@ -142,8 +147,8 @@ def parse_tolerances(text: str | None) -> dict[str, float]:
             out[name.strip()] = float(value)
         except ValueError:
             raise ValueError(f"--tolerance {item.strip()!r}: use METRIC=NUMBER, e.g. jsd=0.02") from None
-        if out[name.strip()] < 0:
-            raise ValueError(f"--tolerance {item.strip()!r}: must be >= 0")
+        if not math.isfinite(out[name.strip()]) or out[name.strip()] < 0:
+            raise ValueError(f"--tolerance {item.strip()!r}: must be a finite number >= 0")
     return out
 
 

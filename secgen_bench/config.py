@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 import typing
-from typing import Any, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 PROFILES = ("quick", "default", "paper")
 
@@ -89,4 +89,31 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
         if not sep or not key:
             raise ConfigError(f"option {item!r} must look like KEY=VALUE")
         out[key.strip()] = value.strip()
+    return out
+
+
+def plugin_overrides(items: list[str] | None, options_of: Callable[[str], Collection[str] | None],
+                     chosen: Collection[str] | None = None) -> dict[str, dict[str, str]]:
+    """``["tvae.epochs=5"]`` -> ``{"tvae": {"epochs": "5"}}``, refusing what would be silently ignored.
+
+    ``options_of(name)`` gives a plugin's option names (None when it cannot be inspected, e.g. it is
+    unavailable) and raises for an unknown plugin; ``chosen`` (when given) are the plugins this command
+    runs: an override of any other plugin would have no effect, so it is an error too.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for key, value in parse_overrides(items).items():
+        plugin, dot, option = key.partition(".")
+        if not dot or not plugin or not option:
+            raise ConfigError(f"--set {key}={value}: use GENERATOR.OPTION=VALUE")
+        try:
+            options = options_of(plugin)
+        except ValueError as exc:  # unknown plugin: the registry's message lists the known ones
+            raise ConfigError(f"--set {key}={value}: {exc}") from None
+        if chosen is not None and plugin not in chosen:
+            raise ConfigError(f"--set {key}={value}: {plugin!r} is not among the plugins of this command "
+                              f"({', '.join(chosen) or 'none'})")
+        if options is not None and option not in options:
+            known = f"options are {', '.join(sorted(options))}" if options else "it has no options"
+            raise ConfigError(f"--set {key}={value}: {plugin}: unknown option {option!r}; {known}")
+        out.setdefault(plugin, {})[option] = value
     return out

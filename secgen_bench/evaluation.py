@@ -111,6 +111,58 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
     return outcomes
 
 
+def select_metrics(names: Sequence[str] | None, *, have_holdout: bool, track: str = "flows") -> tuple[list[type], list[str]]:
+    """The metric classes to score and notes on the ones left out.
+
+    Named metrics (``names``) must exist, load, and get the holdout they need (else ValueError naming
+    the metric); with ``names`` None every metric of ``track`` that can run is chosen, and each one
+    left out (unavailable, needs a holdout) gets a one-line note instead.
+    """
+    from secgen_bench import registry
+
+    if names:
+        classes = [registry.metrics.get(n) for n in names]
+        for cls in classes:
+            if "holdout" in cls.inputs and not have_holdout:
+                raise ValueError(f"metric {cls.name!r} needs --holdout")
+        return classes, []
+    classes, notes = [], []
+    for n in registry.metrics.names():
+        obj = registry.metrics.peek(n)
+        if obj is None or getattr(obj, "track", "flows") != track:
+            continue
+        if "holdout" in getattr(obj, "inputs", ()) and not have_holdout:
+            notes.append(f"{n} skipped (needs --holdout)")
+            continue
+        try:
+            classes.append(registry.metrics.get(n))
+        except registry.PluginUnavailable as exc:
+            notes.append(str(exc))
+    return classes, notes
+
+
+def evaluate_files(real: str, synthetic: str, *, holdout: str | None = None, schema: str | None = None,
+                   metrics: Sequence[str] | None = None, repeats: int = 20, sample_size: int | None = 10000,
+                   seed: int = 0) -> tuple[FlowSchema, dict[str, MetricOutcome], list[str]]:
+    """Score the CSV ``synthetic`` against the CSV ``real`` (``secgen-bench evaluate``).
+
+    The schema is ``schema`` or the one detected from the real file's columns; every file is checked
+    against it (the synthetic one without value ranges: DKC scores those). Returns the schema, the
+    outcomes and the notes of :func:`select_metrics`.
+    """
+    from secgen_bench.tables import read_flow_csv, resolve_schema
+
+    real_raw = read_flow_csv(real)
+    flow_schema = resolve_schema(schema, real_raw.columns, real)
+    real_table = flow_schema.validate(real_raw, source=real)
+    synthetic_table = flow_schema.validate(read_flow_csv(synthetic, flow_schema), source=synthetic, ranges=False)
+    holdout_table = flow_schema.validate(read_flow_csv(holdout, flow_schema), source=holdout) if holdout else None
+    classes, notes = select_metrics(metrics, have_holdout=holdout_table is not None)
+    outcomes = evaluate(real_table, synthetic_table, flow_schema, [c() for c in classes], holdout=holdout_table,
+                        repeats=repeats, sample_size=sample_size, seed=seed)
+    return flow_schema, outcomes, notes
+
+
 def _mean_breakdown(items: list[dict]) -> dict:
     """Average numeric breakdown entries over repetitions; keep the first value of anything else."""
     if not items:

@@ -1,9 +1,12 @@
-"""Ranked leaderboards from a run directory: mean +- std over seeds, per-metric ranks, average rank.
+"""Ranked leaderboards from a run directory: mean +- std over seeds, 95 % intervals, per-metric ranks, average rank.
 
 Ranking rules (the paper's Table 2, made explicit):
-- each metric ranks the generators (the Reference row is scored but never ranked) with the ``min``
-  method, so ties share the lower rank; ``higher`` metrics descending, ``lower`` ascending,
-  ``closest`` by the distance to the Reference row's mean;
+- each metric ranks the generators (the Reference row is scored but never ranked); ``higher`` metrics
+  descending, ``lower`` ascending, ``closest`` by the distance to the Reference row's mean;
+- ``ranking="ties"`` (default): generators whose difference is not significant share a rank (dense
+  groups, paired bootstrap over matched seeds x repetitions, level 0.05: see ``secgen_bench.ranking``);
+  ``ranking="strict"``: the paper's plain ``min`` ranking, only equal means share the lower rank;
+  the board keeps both average ranks (``avg_ranks``), ``avg_rank`` and the cells' ranks are the chosen one;
 - a generator whose every seed failed on a metric shows ERROR or TIMEOUT there, never a blank,
   and takes the worst rank (one below the last generator that has a value), since a benchmark
   must not reward failing; a metric on which no generator has a value is not ranked;
@@ -11,10 +14,14 @@ Ranking rules (the paper's Table 2, made explicit):
   left out of the average rank (the cell still shows the value);
 - the average rank is the mean over the ranked metrics that count for it (the paper's eight; corrected
   variants and temporal metrics, marked ``*``, are ranked but left out); rows are sorted by it.
+
+Every cell with a value carries ``ci_low``/``ci_high``: the 95 % percentile interval of its mean from a
+two-stage bootstrap, seeds then repetitions within seed (``secgen_bench.stats``).
 """
 from __future__ import annotations
 
 import io
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from secgen_bench import ranking as ranking_rules
+from secgen_bench import stats
 from secgen_bench.runner.plan import REFERENCE
 from secgen_bench.runner.store import RunStore
+
+STRICT, TIES = ranking_rules.STRICT, ranking_rules.TIES
 
 
 @dataclass
@@ -36,14 +47,21 @@ class Cell:
     rank: float | None = None
     error: str | None = None
     rep_std: float | None = None   # spread over the protocol's repetitions (mean over seeds)
+    ci_low: float | None = None    # 95 % bootstrap interval of the mean (seeds x repetitions)
+    ci_high: float | None = None
 
-    def text(self, digits: int = 3) -> str:
+    def text(self, digits: int = 3, intervals: bool = False) -> str:
         if self.mean is None:
             return self.status.upper()
         out = f"{self.mean:.{digits}f} ± {self.std:.{digits}f}" if self.n_ok > 1 else f"{self.mean:.{digits}f}"
+        if intervals and self.ci_low is not None:
+            out += f" ({self.interval_text(digits)})"
         if self.status == "partial":
             out += f" ({self.n_ok}/{self.n_total})"
         return out
+
+    def interval_text(self, digits: int = 3) -> str:
+        return "" if self.ci_low is None else f"95% CI {self.ci_low:.{digits}f}–{self.ci_high:.{digits}f}"
 
 
 @dataclass
@@ -55,6 +73,10 @@ class Board:
     avg_rank: dict[str, float | None]
     info: dict[str, dict] = field(default_factory=dict)   # generator -> fit_s, peak_rss_mb, status counts
     averaged: list[str] | None = None             # metrics in the average rank (None: all)
+    ranking: str = TIES                           # which ranking the cells' ranks and avg_rank follow
+    avg_ranks: dict[str, dict[str, float | None]] = field(default_factory=dict)   # ranking -> generator -> avg
+    samples: dict[str, dict[str, dict[int, list[float]]]] = field(default_factory=dict, repr=False)
+    # generator -> metric -> seed -> repetition values (not serialized: the records hold them)
 
     @property
     def order(self) -> list[str]:
@@ -67,42 +89,69 @@ class Board:
             "dataset": self.dataset, "metrics": self.metrics, "directions": self.directions,
             "rows": {g: {m: vars(c) for m, c in cells.items()} for g, cells in self.rows.items()},
             "average_rank": self.avg_rank, "info": self.info, "order": self.order, "averaged": self.averaged,
+            "ranking": self.ranking, "average_ranks": self.avg_ranks,
         }
+
+
+def _records(store: RunStore, pattern: str):
+    """(path, record) of every ``jobs/<pattern>`` file; a file that is not a record is a ValueError naming it."""
+    from secgen_bench.runner.store import read_json
+
+    for path in sorted((store.root / "jobs").glob(pattern)):
+        try:
+            rec = read_json(path)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: broken record, not JSON ({exc})") from None
+        if not isinstance(rec, dict):
+            raise ValueError(f"{path}: broken record, a JSON {type(rec).__name__} instead of an object")
+        yield path, rec
+
+
+def _broken(path: Path, exc: Exception) -> ValueError:
+    what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+    return ValueError(f"{path}: broken record ({what})")
 
 
 def records_frame(store: RunStore) -> pd.DataFrame:
     rows = []
-    for rec in store.metric_records():
-        rows.append({
-            "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
-            "metric": rec["metric"], "direction": rec["direction"], "value": rec.get("value"),
-            "status": rec.get("status"), "error": rec.get("error"), "std": rec.get("std"),
-            "in_average_rank": rec.get("in_average_rank", True),
-        })
+    for path, rec in _records(store, "*/metrics/*.json"):
+        try:
+            rows.append({
+                "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
+                "metric": rec["metric"], "direction": rec["direction"], "value": rec.get("value"),
+                "status": rec.get("status"), "error": rec.get("error"), "std": rec.get("std"),
+                "in_average_rank": rec.get("in_average_rank", True), "values": rec.get("values"),
+            })
+        except (KeyError, TypeError) as exc:
+            raise _broken(path, exc) from None
     return pd.DataFrame(rows, columns=["dataset", "generator", "seed", "metric", "direction", "value", "status", "error",
-                                       "std", "in_average_rank"])
+                                       "std", "in_average_rank", "values"])
 
 
-def build(run_dir: str | Path) -> list[Board]:
-    """One board per dataset of the run."""
+def build(run_dir: str | Path, ranking: str = TIES) -> list[Board]:
+    """One board per dataset of the run, ranked by ``ranking`` ("ties" or "strict")."""
+    ranking_rules.check_ranking(ranking)
     store = RunStore(run_dir)
     if not (store.root / "jobs").is_dir():
         raise FileNotFoundError(f"{store.root}: not a run directory (no jobs/ folder)")
     frame = records_frame(store)
     info = _job_info(store)
-    return [board_from_frame(ds, sub, info.get(ds, {})) for ds, sub in frame.groupby("dataset", sort=True)]
+    return [board_from_frame(ds, sub, info.get(ds, {}), ranking) for ds, sub in frame.groupby("dataset", sort=True)]
 
 
 def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
     acc: dict[str, dict[str, dict]] = {}
-    for rec in store.job_records():
-        d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
-            rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})
-        t, r = rec.get("timings") or {}, rec.get("resources") or {}
-        for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
-            if src.get(k) is not None:
-                d[k].append(src[k])
-        d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
+    for path, rec in _records(store, "*/job.json"):
+        try:
+            d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
+                rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})
+            t, r = rec.get("timings") or {}, rec.get("resources") or {}
+            for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
+                if src.get(k) is not None:
+                    d[k].append(src[k])
+            d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise _broken(path, exc) from None
     for gens in acc.values():
         for d in gens.values():
             for k in ("fit_s", "sample_s", "peak_rss_mb"):
@@ -110,7 +159,9 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
     return acc
 
 
-def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None) -> Board:
+def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None, ranking: str = TIES) -> Board:
+    """The board of one dataset from its metric records (one frame row per generator, seed and metric)."""
+    ranking_rules.check_ranking(ranking)
     if "in_average_rank" not in frame:
         frame = frame.assign(in_average_rank=True)
     averaged_flags = frame.groupby("metric", sort=False)["in_average_rank"].agg(lambda s: bool(s.fillna(True).all()))
@@ -118,6 +169,7 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
     averaged = [m for m in metrics if averaged_flags[m]]
     directions = {m: frame.loc[frame["metric"] == m, "direction"].iloc[0] for m in metrics}
     rows: dict[str, dict[str, Cell]] = {}
+    samples: dict[str, dict[str, dict[int, list[float]]]] = {}
     for (gen, metric), sub in frame.groupby(["generator", "metric"], sort=False):
         ok = sub[(sub["status"] == "ok") & sub["value"].notna()]
         vals = ok["value"].astype(float).to_numpy()
@@ -127,6 +179,9 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
             cell = Cell(float(vals.mean()), float(vals.std(ddof=1)) if len(vals) > 1 else 0.0, len(vals), n_total, status)
             if "std" in ok and ok["std"].notna().any():
                 cell.rep_std = float(ok["std"].astype(float).mean())
+            grid = _repetition_grid(ok)
+            samples.setdefault(gen, {})[metric] = grid
+            cell.ci_low, cell.ci_high = stats.mean_interval(grid)
         else:
             failed = sub["status"].fillna("error")
             status = "timeout" if (failed == "timeout").any() else "error"
@@ -136,42 +191,46 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
     for gen in rows:
         for m in metrics:
             rows[gen].setdefault(m, Cell(None, None, 0, 0, "error", error="no record"))
-    avg = rank_rows(rows, metrics, directions, averaged)
-    return Board(dataset, metrics, directions, rows, avg, info or {}, averaged)
+    avg_ranks = {r: rank_rows(rows, metrics, directions, averaged, r, samples)
+                 for r in ranking_rules.RANKINGS if r != ranking}
+    avg_ranks[ranking] = rank_rows(rows, metrics, directions, averaged, ranking, samples)   # last: fills the cells
+    avg_ranks = {r: avg_ranks[r] for r in ranking_rules.RANKINGS}
+    return Board(dataset, metrics, directions, rows, avg_ranks[ranking], info or {}, averaged, ranking, avg_ranks,
+                 samples)
+
+
+def _repetition_grid(ok: pd.DataFrame) -> dict[int, list[float]]:
+    """seed -> the protocol's repetition values of that seed (the seed's value alone when none were recorded)."""
+    grid: dict[int, list[float]] = {}
+    has_values = "values" in ok
+    for seed, value, values in zip(ok["seed"], ok["value"], ok["values"] if has_values else [None] * len(ok)):
+        reps = [float(v) for v in values] if isinstance(values, (list, tuple, np.ndarray)) and len(values) else []
+        grid[int(seed)] = reps or [float(value)]
+    return grid
 
 
 def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: dict[str, str],
-              averaged: list[str] | None = None) -> dict[str, float | None]:
-    """Fill ``Cell.rank`` in place; return each generator's mean rank over the ``averaged`` metrics (default all)."""
+              averaged: list[str] | None = None, ranking: str = STRICT,
+              samples: dict[str, dict[str, dict[int, list[float]]]] | None = None) -> dict[str, float | None]:
+    """Fill ``Cell.rank`` in place by ``ranking``; return each generator's mean rank over the ``averaged`` metrics.
+
+    ``samples`` (generator -> metric -> seed -> repetition values) feed the tie test of ``ranking="ties"``.
+    """
+    samples = samples or {}
     gens = [g for g in rows if g != REFERENCE]
-    ranked_metrics = []
+    per_metric: dict[str, dict[str, float]] = {}
     for m in metrics:
-        direction = directions[m]
-        keyed: dict[str, float] = {}
-        if direction == "closest":
-            ref = rows.get(REFERENCE, {}).get(m)
-            if ref is None or ref.mean is None:
-                continue
-            for g in gens:
-                if rows[g][m].mean is not None:
-                    keyed[g] = abs(rows[g][m].mean - ref.mean)
-        else:
-            sign = -1.0 if direction == "higher" else 1.0
-            for g in gens:
-                if rows[g][m].mean is not None:
-                    keyed[g] = sign * rows[g][m].mean
-        if not keyed:  # nobody has a value: nothing to rank
+        ref = rows.get(REFERENCE, {}).get(m)
+        grids = {g: samples[g][m] for g in gens if m in samples.get(g, {})}
+        ranks = ranking_rules.metric_ranks(directions[m], {g: rows[g][m].mean for g in gens},
+                                           None if ref is None else ref.mean, ranking, grids,
+                                           samples.get(REFERENCE, {}).get(m))
+        if ranks is None:  # nobody has a value, or a closest metric without Reference: nothing to rank
             continue
-        ranked_metrics.append(m)
-        ranks = pd.Series(keyed, dtype=float).rank(method="min") if keyed else pd.Series(dtype=float)
-        worst = float(len(keyed) + 1)
+        per_metric[m] = ranks
         for g in gens:
-            rows[g][m].rank = float(ranks[g]) if g in keyed else worst
-    avg: dict[str, float | None] = {}
-    in_avg = [m for m in ranked_metrics if averaged is None or m in averaged]
-    for g in gens:
-        ranks = [rows[g][m].rank for m in in_avg]
-        avg[g] = float(np.mean(ranks)) if ranks else None
+            rows[g][m].rank = ranks[g]
+    avg: dict[str, float | None] = ranking_rules.average_ranks(per_metric, gens, averaged)
     if REFERENCE in rows:
         avg[REFERENCE] = None
     return avg
@@ -189,11 +248,11 @@ def _header(board: Board) -> list[str]:
     return ["generator"] + [name(m) for m in board.metrics] + ["avg rank", "fit s", "peak MB"]
 
 
-def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True) -> list[str]:
+def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals: bool = False) -> list[str]:
     cells = []
     for m in board.metrics:
         c = board.rows[gen][m]
-        t = c.text(digits)
+        t = c.text(digits, intervals)
         if ranks and gen != REFERENCE and c.rank is not None:
             t += f" [{c.rank:g}]"
         cells.append(t)
@@ -203,8 +262,28 @@ def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True) -> list[st
     return [gen] + cells + ["-" if avg is None else f"{avg:.3f}", fmt(i.get("fit_s")), fmt(i.get("peak_rss_mb"), 0)]
 
 
-def to_markdown(boards: list[Board], notes: dict[str, str] | None = None) -> str:
-    """Markdown tables; ``notes`` (dataset label -> text, e.g. the anomaly protocol) go under each title."""
+RANKING_NOTES = {
+    TIES: "Ranks: generators whose difference is not significant share a rank (paired bootstrap over matched "
+          "seeds × repetitions, 2,000 resamples, two-sided, level 0.05; dense groups from the best).",
+    STRICT: "Ranks: strict (the paper's): only equal means share a rank.",
+}
+INTERVAL_NOTE = ("Intervals: 95 % percentile bootstrap of the mean, resampling seeds, then repetitions within "
+                 "each seed (2,000 resamples).")
+
+
+def legend(board: Board, intervals: bool = False) -> str:
+    """The sentence under a table: what a cell holds and how it is ranked."""
+    cell = "mean ± std over seeds" + (" (95 % interval)" if intervals else "") + " [rank]"
+    return (f"Cells: {cell}; ↑ higher is better, ↓ lower, ≈ref closest to the Reference row. "
+            "ERROR/TIMEOUT cells take the worst rank. Metrics marked * are ranked but not in the average rank. "
+            + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else ""))
+
+
+def to_markdown(boards: list[Board], notes: dict[str, str] | None = None, intervals: bool = False) -> str:
+    """Markdown tables; ``notes`` (dataset label -> text, e.g. the anomaly protocol) go under each title.
+
+    ``intervals`` adds each cell's 95 % bootstrap interval.
+    """
     out = io.StringIO()
     for b in boards:
         out.write(f"### {b.dataset}\n\n")
@@ -213,9 +292,8 @@ def to_markdown(boards: list[Board], notes: dict[str, str] | None = None) -> str
         head = _header(b)
         out.write("| " + " | ".join(head) + " |\n|" + "---|" * len(head) + "\n")
         for g in b.order:
-            out.write("| " + " | ".join(_row(b, g)) + " |\n")
-        out.write("\nCells: mean ± std over seeds [rank]; ↑ higher is better, ↓ lower, ≈ref closest to the Reference row. "
-                  "ERROR/TIMEOUT cells take the worst rank. Metrics marked * are ranked but not in the average rank.\n\n")
+            out.write("| " + " | ".join(_row(b, g, intervals=intervals)) + " |\n")
+        out.write(f"\n{legend(b, intervals)}\n\n")
     return out.getvalue()
 
 
@@ -227,11 +305,12 @@ def to_csv(boards: list[Board]) -> str:
             for m in b.metrics:
                 c = b.rows[g][m]
                 row[f"{m}_mean"], row[f"{m}_std"], row[f"{m}_rank"], row[f"{m}_status"] = c.mean, c.std, c.rank, c.status
+                row[f"{m}_ci_low"], row[f"{m}_ci_high"] = c.ci_low, c.ci_high
             rows.append(row)
     return pd.DataFrame(rows).to_csv(index=False)
 
 
-def render_rich(boards: list[Board], console=None) -> None:
+def render_rich(boards: list[Board], console=None, intervals: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -243,7 +322,8 @@ def render_rich(boards: list[Board], console=None) -> None:
         for i, h in enumerate(_header(b)):
             table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i == 0)
         for g in b.order:
-            cells = _row(b, g)
+            cells = _row(b, g, intervals=intervals)
             style = "dim" if g == REFERENCE else None
             table.add_row(*[c if "ERROR" not in c and "TIMEOUT" not in c else f"[red]{c}[/red]" for c in cells], style=style)
         console.print(table)
+        console.print(legend(b, intervals), style="dim")

@@ -78,8 +78,10 @@ class Reproduction:
     def to_markdown(self) -> str:
         fmt = (lambda v: "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}")
         metrics = list(PAPER_METRICS.values())
-        lines = ["| generator | " + " | ".join(f"{m} ours / paper" for m in metrics) + " | avg rank ours / paper |",
-                 "|---|" + "---|" * (len(metrics) + 1)]
+        other = next((r for r in self.board.avg_ranks if r != self.board.ranking), None)   # both rankings shown
+        lines = ["| generator | " + " | ".join(f"{m} ours / paper" for m in metrics)
+                 + f" | avg rank ours ({self.board.ranking}) / paper |" + (f" avg rank ours ({other}) |" if other else ""),
+                 "|---|" + "---|" * (len(metrics) + 1 + bool(other))]
         for g in [REFERENCE] + self.order():
             cells = []
             for m in metrics:
@@ -90,7 +92,8 @@ class Reproduction:
                 cells.append(f"{o_txt} / {fmt(p)}")
             ar_o = self.board.avg_rank.get(g)
             ar_p = self.paper.loc[g, "avg_rank"] if g in self.paper.index else None
-            lines.append(f"| {g} | " + " | ".join(cells) + f" | {fmt(ar_o)} / {fmt(ar_p)} |")
+            lines.append(f"| {g} | " + " | ".join(cells) + f" | {fmt(ar_o)} / {fmt(ar_p)} |"
+                         + (f" {fmt(self.board.avg_ranks[other].get(g))} |" if other else ""))
         lines.append("")
         lines.append("Kendall's tau between our per-metric ranking of the eight generators and the paper's: " +
                      ", ".join(f"{m} {fmt(t)}" for m, t in self.kendall.items()) +
@@ -172,7 +175,7 @@ def reproduce(table: str, out: Path, *, data: str | None = None, profile: str = 
                          metrics=list(PAPER_METRICS.values()), resume=resume)
     store = run_benchmark(request, executor, on_event)
     wall = time.perf_counter() - t0
-    board = leaderboard.build(store.root)[0]
+    board = leaderboard.build(store.root, ranking="strict")[0]   # the paper's ranking; the tie-aware one rides along
     meta = next(iter(store.root.glob("data/*/meta.json")), None)
     import json
 
@@ -181,3 +184,29 @@ def reproduce(table: str, out: Path, *, data: str | None = None, profile: str = 
                                                   m.get("n_holdout", 0), protocol))
     rep.wall_s = wall
     return rep
+
+
+def write_outputs(rep: Reproduction, out: Path, table: str, command: str) -> tuple[Path, Path]:
+    """Write ``table2.md`` (the table beside the paper's, with how it was made), ``table2.json`` and the
+    leaderboard files into ``out``; returns the two table paths."""
+    from secgen_bench.leaderboard_files import write_leaderboards
+    from secgen_bench.runner.environment import environment
+    from secgen_bench.runner.store import atomic_write_bytes, write_json
+
+    out = Path(out)
+    env = environment()
+    header = (f"# {table}: secgen-bench vs the published table\n\nCommand: `{command}`  \n"
+              f"Wall time: {rep.wall_s:.0f} s  \nMachine: {env['cpus']} CPUs, "
+              f"{env['memory_gb']} GB, {env['platform']}  \n"
+              f"Versions: {', '.join(f'{k} {v}' for k, v in env['versions'].items() if v)}\n\n")
+    md, js = out / "table2.md", out / "table2.json"
+    atomic_write_bytes(md, (header + rep.to_markdown()).encode())
+    write_json(js, {
+        "table": table, "command": command, "wall_s": rep.wall_s, "environment": env,
+        "ours": rep.ours.to_dict(orient="index"), "paper": rep.paper.to_dict(orient="index"),
+        "differences": rep.differences.to_dict(orient="index"), "kendall_tau": rep.kendall,
+        "kendall_tau_average_rank": rep.kendall_avg, "order": rep.order(), "notes": rep.notes,
+        "leaderboard": rep.board.to_dict(),
+    })
+    write_leaderboards(out, [rep.board])
+    return md, js

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from secgen_bench.datasets.schemas import CIDDS_BI
-from secgen_bench.generators.bin_decoding import JointBinTable
+from secgen_bench.generators.common.bin_decoding import JointBinTable
 from secgen_bench.generators.flowchronicle import FlowChronicle
 from secgen_bench.generators.flowchronicle.bn import DiscreteBN
 from secgen_bench.generators.independent_bn import IndependentBN

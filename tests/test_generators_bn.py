@@ -10,8 +10,8 @@ import pytest
 from secgen_bench.config import ConfigError
 from secgen_bench.datasets.schemas import CIDDS_BI
 from secgen_bench.generators.base import check_sample
-from secgen_bench.generators.bayesnet import learn_bayesnet
-from secgen_bench.generators.discretize import CategoryCodec, ContinuousBinner, FlowCodec, TimestampCodec
+from secgen_bench.generators.common.bayesnet import learn_bayesnet
+from secgen_bench.generators.common.discretize import CategoryCodec, ContinuousBinner, FlowCodec, TimestampCodec
 from secgen_bench.generators.independent_bn import IndependentBN
 from secgen_bench.generators.sequence_bn import SequenceBN
 from secgen_bench.schema import Column, FlowSchema, Role

@@ -61,6 +61,16 @@ def test_every_section_present_with_its_plots(run_dir, tmp_path):
     assert len(rows) == 4
     crasher = next(r for r in rows if ">crasher<" in r)
     assert crasher.count('class="failed"') == 3 and "ERROR" in crasher
+    # every scored cell carries its interval, hidden until the toggle is ticked
+    assert 'id="show-ci"' in found["leaderboard"]
+    n_scored = sum(len(re.findall(r'<td(?: class="partial")? data-sort="[^"]+">[^<]*±', r)) for r in rows)
+    assert n_scored == 9 and table.count('<span class="ci">(95% CI ') == n_scored   # 4 rows x 3 metrics - 3 failed
+    # critical difference: 2 seeds x 1 dataset = 2 blocks, 3 generators: the Friedman line and the SVG diagram
+    cd = found["critical-difference"]
+    assert "Friedman" in cd and "Demsar 2006" in cd and "2 (dataset, seed) pairs" in cd
+    svg = re.search(r'<svg class="cd-diagram".*?</svg>', cd, flags=re.S).group(0)
+    assert sorted(re.findall(r'<text class="cd-name"[^>]*>([^ <]+) \(', svg)) == ["copycat", "crasher", "marginals"]
+    assert "CD = " in svg
     # plots: 3 metric bar charts, one marginal per column (6), correlations per generator with a sample (3:
     # reference, copycat, marginals), DKC heatmap, one ACF grid, one resource chart
     counts = {k: page.count(f'data-plot="{k}"') for k in
@@ -97,11 +107,21 @@ def test_missing_data_is_explained_not_fatal(run_dir, tmp_path):
     assert "ERROR" in found["leaderboard"]
 
 
+def test_one_seed_explains_why_there_is_no_critical_difference_diagram(run_dir, tmp_path):
+    one_seed = tmp_path / "run"
+    shutil.copytree(run_dir, one_seed)
+    for job in one_seed.glob("jobs/*--s1--*"):
+        shutil.rmtree(job)
+    cd = sections(render(RunView(one_seed)))["critical-difference"]
+    assert "<svg" not in cd and "needs at least 2" in cd and "1 (dataset, seed) block" in cd
+
+
 def test_run_without_any_job_record_still_renders(tmp_path):
     (tmp_path / "empty" / "jobs").mkdir(parents=True)
     found = sections(render(RunView(tmp_path / "empty")))
     assert list(found) == SECTION_IDS
     assert "No metric records yet" in found["leaderboard"]
+    assert "nothing to compare" in found["critical-difference"]
     assert "section-error" not in "".join(found.values())
 
 

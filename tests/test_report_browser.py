@@ -1,4 +1,5 @@
-"""The report in a real headless Chromium: all sections and plots render, the table sorts, no console error.
+"""The report in a real headless Chromium: all sections, plots and the critical-difference diagram render,
+the table sorts, the interval toggle shows the cells' intervals, no console error.
 
 Chromium is driven over the Chrome DevTools Protocol with a minimal stdlib
 WebSocket client (no extra package). Console errors are the protocol's events:
@@ -213,7 +214,8 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    """The report of a small real run: reference, marginals, copycat and a crasher on the tiny dataset."""
+    """The report of a small real run: reference, marginals, copycat and a crasher on the tiny dataset, 2 seeds
+    (2 blocks for the Friedman test)."""
     generators = {"copycat": "tests.plugins:Copycat", "crasher": "tests.plugins:Crasher"}
     for name, target in generators.items():
         registry.generators.register(name, target, source="test")
@@ -221,7 +223,7 @@ def report(tmp_path_factory) -> Path:
     registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
     try:
         out = tmp_path_factory.mktemp("browser-run") / "run"
-        proto = protocol_for("quick", seeds=(0,), sample_size=100, timeout_s=120)
+        proto = protocol_for("quick", seeds=(0, 1), sample_size=100, timeout_s=120)
         run_benchmark(RunRequest(["marginals", "copycat", "crasher"], [DatasetSource("tiny")], proto, out,
                                  profile="quick", metrics=["mean-bytes-gap", "dkc", "acf"], use_cache=False),
                       LocalExecutor(2))
@@ -241,6 +243,14 @@ PAGE_FACTS = """(() => ({
   plots: Array.from(document.images).map(i => ({kind: i.dataset.plot, section: i.closest('section').id,
                                                  drawn: i.complete && i.naturalWidth > 100 && i.naturalHeight > 100,
                                                  visible: i.getBoundingClientRect().width > 50})),
+  diagrams: Array.from(document.querySelectorAll('section#critical-difference svg.cd-diagram')).map(svg => ({
+    width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height,
+    names: Array.from(svg.querySelectorAll('text.cd-name')).map(t => t.textContent.split(' (')[0]),
+    labelsDrawn: Array.from(svg.querySelectorAll('text.cd-name')).every(t => t.getBBox().width > 10),
+    groups: svg.querySelectorAll('line.cd-group').length})),
+  intervalsShown: Array.from(document.querySelectorAll('table.leaderboard span.ci'))
+    .filter(s => s.getBoundingClientRect().width > 0).length,
+  intervals: document.querySelectorAll('table.leaderboard span.ci').length,
 }))()"""
 
 COLUMN = """(() => Array.from(document.querySelector('table.leaderboard').tBodies[0].rows)
@@ -258,8 +268,16 @@ def test_report_renders_in_chromium_without_console_errors(browser, report, tmp_
     plots = facts["plots"]
     assert plots and all(p["drawn"] and p["visible"] for p in plots), plots
     per_section = {s: sum(p["section"] == s for p in plots) for s in SECTION_IDS}
-    assert per_section == {"leaderboard": 0, "metric-bars": 3, "marginals": 6, "correlations": 3, "dkc": 1,
-                           "temporal": 1, "resources": 1, "metadata": 0}
+    assert per_section == {"leaderboard": 0, "critical-difference": 0, "metric-bars": 3, "marginals": 6,
+                           "correlations": 3, "dkc": 1, "temporal": 1, "resources": 1, "metadata": 0}
+    # the critical-difference diagram: one inline SVG, drawn, naming the three generators
+    [diagram] = facts["diagrams"]
+    assert diagram["width"] > 300 and diagram["height"] > 60 and diagram["labelsDrawn"], diagram
+    assert sorted(diagram["names"]) == ["copycat", "crasher", "marginals"] and diagram["groups"] >= 1
+    # intervals are hidden until the toggle is ticked, then every scored cell shows one
+    assert facts["intervals"] > 0 and facts["intervalsShown"] == 0
+    browser.evaluate("document.getElementById('show-ci').click()")
+    assert browser.evaluate(PAGE_FACTS)["intervalsShown"] == facts["intervals"]
 
     # the table sorts: by generator name, then by average rank with blanks last
     browser.evaluate("document.querySelector('table.leaderboard thead th:nth-child(2)').click()")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from secgen_bench.generators.tadam.automaton import SINK, TimedAutomaton
-from secgen_bench.generators.tadam.learner import TADAM
+from secgen_bench.generators.tadam.learner import TADAMLearner
 
 
 def known_words(n, seed, noise=0.0):
@@ -43,7 +43,7 @@ def main_structure(model, min_prob=0.05):
 
 @pytest.fixture(scope="module")
 def noisy_model():
-    return TADAM().fit(known_words(220, seed=1, noise=0.10), seed=0)
+    return TADAMLearner().fit(known_words(220, seed=1, noise=0.10), seed=0)
 
 
 def test_recovers_structure_and_guards_under_noise(noisy_model):
@@ -71,7 +71,7 @@ def test_recovers_structure_and_guards_under_noise(noisy_model):
 def test_sampling_reproduces_symbol_and_value_statistics():
     # (learnt from clean words: with noisy words the loop is under-estimated, since only exactly
     # read words move the edge probabilities; see the learner's docstring)
-    model = TADAM().fit(known_words(220, seed=1), seed=0)
+    model = TADAMLearner().fit(known_words(220, seed=1), seed=0)
     clean = known_words(400, seed=5)
     sampled = model.sample(400, seed=2)
     def stats(words):
@@ -96,8 +96,8 @@ def test_scores_separate_foreign_words(noisy_model):
 
 def test_fit_is_deterministic():
     words = known_words(80, seed=3, noise=0.05)
-    a = TADAM(max_iterations=6).fit(words, seed=4).to_json()
-    b = TADAM(max_iterations=6).fit(words, seed=4).to_json()
+    a = TADAMLearner(max_iterations=6).fit(words, seed=4).to_json()
+    b = TADAMLearner(max_iterations=6).fit(words, seed=4).to_json()
     assert a == b
 
 
@@ -113,11 +113,11 @@ def test_export_json_and_dot(tmp_path, noisy_model):
 
 def test_untimed_words_and_bad_input():
     words = [["x", "y"], ["x", "y", "y"], ["x", "y"]] * 5
-    m = TADAM().fit(words)
+    m = TADAMLearner().fit(words)
     assert m.automaton_.dim == 0 and m.accepts([["x", "y"]]).all() and not m.accepts([["y"]]).any()
     with pytest.raises(ValueError, match="reserved"):
-        TADAM().fit([["$"]])
+        TADAMLearner().fit([["$"]])
     with pytest.raises(ValueError, match="dimensions"):
-        TADAM().fit([[("a", [1, 2]), ("b", [1])]])
+        TADAMLearner().fit([[("a", [1, 2]), ("b", [1])]])
     with pytest.raises(ValueError, match="operation"):
-        TADAM(operations=("bogus",))
+        TADAMLearner(operations=("bogus",))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from secgen_bench.generators.tadam.evaluation import evaluate
-from secgen_bench.generators.tadam.learner import TADAM
+from secgen_bench.generators.tadam.learner import TADAMLearner
 from secgen_bench.generators.tadam.search import Screen, apply
 
 
@@ -42,7 +42,7 @@ def learnt():
     words = _family(rng, 200) + [_noisy(rng, w) for w in _family(rng, 20)]
     words.append(["a", "a", "b", "c", "d", "e", "a", "b"])       # one noisy word that ends right after "b"
     # verify=1: one exact check per screened rank; the stopping rule must not depend on it
-    return TADAM(verify=1).fit(_encode(words), seed=0)
+    return TADAMLearner(verify=1).fit(_encode(words), seed=0)
 
 
 def test_search_stops_only_when_no_screened_candidate_improves(learnt):

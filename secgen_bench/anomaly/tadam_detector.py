@@ -48,9 +48,9 @@ class TADAMDetector(Detector):
         return {"method": "loglik", **{f.name: f.default for f in dataclasses.fields(TADAMOptions)}}
 
     def _fit(self, sequences, *, seed: int) -> None:
-        from secgen_bench.generators.tadam.learner import TADAM
+        from secgen_bench.generators.tadam.learner import TADAMLearner
 
-        self.model_ = TADAM(self.learner_options).fit(sequences, seed=seed)
+        self.model_ = TADAMLearner(self.learner_options).fit(sequences, seed=seed)
 
     def _score(self, sequences) -> np.ndarray:
         return -self.model_.score(sequences, method=self.method)

@@ -4,7 +4,7 @@ A reimplementation in PyTorch from the description in Ring, Schlör, Landes and
 Hotho, "Flow-based network traffic generation using generative adversarial
 networks" (Computers & Security 2019); there is no public code. As in the
 paper's embedding variant: IP addresses, ports and protocol are replaced by
-IP2Vec embeddings learnt on the training flows (:mod:`ip2vec`), a fully
+IP2Vec embeddings learnt on the training flows (:mod:`common.ip2vec`), a fully
 connected generator and critic are trained with the WGAN-GP loss (gradient
 penalty weight 10, 5 critic steps per generator step, Adam), and generated
 vectors are decoded to the value of that column with the nearest embedding.
@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.config import check_option_bounds
-from secgen_bench.generators._torch_support import seeded, torch_generator
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.ip2vec import IP2Vec
+from secgen_bench.generators.common.ip2vec import IP2Vec
+from secgen_bench.generators.common.torch_support import seeded, torch_generator
 
 DAY_SECONDS = 86400.0
 
@@ -162,7 +162,7 @@ class EWGANGP(Generator):
 
     # -- fitting ----------------------------------------------------------
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators._wgan import apply_blocks, gradient_penalty, mlp
+        from secgen_bench.generators.common.wgan import apply_blocks, gradient_penalty, mlp
 
         cfg = self.config
         self._prepare(table, schema)
@@ -208,7 +208,7 @@ class EWGANGP(Generator):
 
     # -- sampling ---------------------------------------------------------
     def _sample(self, n: int, *, seed: int) -> pd.DataFrame:
-        from secgen_bench.generators._wgan import apply_blocks
+        from secgen_bench.generators.common.wgan import apply_blocks
 
         rng = np.random.default_rng(seed)
         if n == 0:

@@ -10,23 +10,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 
 _START, _END = "^", "$"
 
 
 @dataclass(frozen=True)
-class MarkovChainConfig:
-    payload_class: bool = True
-    iat_unit: float = 1e-3
+class MarkovChainConfig(PacketWordsConfig):
     max_length: int = 1000
 
     def __post_init__(self):
-        if self.iat_unit <= 0 or self.max_length < 1:
-            raise ValueError("iat_unit must be > 0 and max_length >= 1")
+        super().__post_init__()
+        if self.max_length < 1:
+            raise ValueError(f"option 'max_length' must be >= 1, got {self.max_length}")
 
 
-class MarkovChainGenerator(PerServiceSequenceGenerator):
+class MarkovChain(PerServiceSequenceGenerator):
     name = "markov-chain"
     version = "1.0"
     description = "First-order Markov chain over packet symbols, empirical values per transition"

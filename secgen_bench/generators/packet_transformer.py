@@ -1,8 +1,8 @@
 """Packet Transformer: a GPT-2-style decoder trained from scratch on per-flow packet tokens (packets track).
 
 Our design: no published packet-level GPT generator is reproduced here. It
-reuses the flow Transformer's network (:mod:`_gpt`), seeding and pickling
-(:mod:`_torch_support`) and bin codec (:class:`flow_tokens.ColumnCodec`).
+reuses the flow Transformer's network (:mod:`common.gpt`), seeding and pickling
+(:mod:`common.torch_support`) and bin codec (:class:`common.flow_tokens.ColumnCodec`).
 
 Tokenisation (one model for all services). A flow is written as
 
@@ -11,7 +11,7 @@ Tokenisation (one model for all services). A flow is written as
 - SERVICE: one token per training service (e.g. ``TCP/443``); at sampling
   it is drawn from the training service shares, then the model continues.
 - SYMBOL: flags + direction mark + payload class, as the other packets-track
-  generators (``SA<.``, ``PA>d``; :mod:`tadam.packet_sequences`).
+  generators (``SA<.``, ``PA>d``; :mod:`secgen_bench.packets`).
 - SIZE-BIN / IAT-BIN: global bins of payload size (bytes) and of the
   inter-arrival time in ``iat_unit`` seconds (rounded, as the other
   packets-track generators): 0 is its own bin, non-zero values go to
@@ -37,23 +37,22 @@ whole prefix, and finished flows leave the batch.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import check_gpt_options, seeded, torch_generator
-from secgen_bench.generators.flow_tokens import ColumnCodec
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.flow_tokens import ColumnCodec
+from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
+from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
+from secgen_bench.generators.common.torch_training import train_steps
 
 BOS, EOS = 0, 1
 TOKENS_PER_PACKET = 3
 
 
 @dataclass(frozen=True)
-class PacketTransformerConfig:
-    payload_class: bool = True
+class PacketTransformerConfig(PacketWordsConfig):
     iat_unit: float = 1e-6          # seconds per IAT unit (values are modelled as rounded integers of this unit)
     max_packets: int = 32           # packets per flow kept for training and produced at most
     n_bins: int = 32                # quantile bins for non-zero size and IAT values
@@ -73,8 +72,7 @@ class PacketTransformerConfig:
     def __post_init__(self) -> None:
         check_gpt_options(self, ("max_packets", "n_bins", "n_layer", "n_head", "d_model", "train_steps",
                                  "batch_size", "sample_batch"))
-        if self.iat_unit <= 0:
-            raise ValueError(f"option 'iat_unit' must be > 0, got {self.iat_unit}")
+        super().__post_init__()
         if self.bin_values not in ("training", "uniform"):
             raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
 
@@ -96,17 +94,12 @@ class PacketTransformer(PerServiceSequenceGenerator):
     uses_gpu = True
 
     # -- fitting ----------------------------------------------------------
-    def _fit_words(self, words, seed):
-        return words  # the base groups words per service; one network is trained on all of them in _fit
+    def _fit_services(self, words_by_service, seed):
+        """One network for all services; each service's model is its number (its SERVICE token)."""
+        from secgen_bench.generators.common.gpt import GPT
 
-    def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators._gpt import GPT
-
-        super()._fit(table, schema, seed=seed)
         cfg = self.config
-        words_by_service = self.models_
-        self.models_ = {s: i for i, s in enumerate(self.services_)}  # what the base hands to _sample_words
-        words = [(self.models_[s], w[: cfg.max_packets]) for s in self.services_ for w in words_by_service[s]]
+        words = [(i, w[: cfg.max_packets]) for i, s in enumerate(self.services_) for w in words_by_service[s]]
         self._build_vocabulary(words)
         codes = self._encode(words_by_service)
         with seeded(seed, self.device, cfg.cpu_threads) as torch:
@@ -116,23 +109,14 @@ class PacketTransformer(PerServiceSequenceGenerator):
             tokens, lengths = (torch.as_tensor(a, device=self.device) for a in codes)
             allowed = torch.as_tensor(self._position_mask(tokens.shape[1] - 1), device=self.device)
             service_masks = self._service_masks(torch)
-            opt = torch.optim.AdamW(self.model_.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-            warmup = max(1, cfg.train_steps // 20)
-            steps = cfg.train_steps
-            sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, cosine decay (as the flow Transformer)
-                opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-            self.model_.train()
-            self.loss_history_ = []
-            for _ in range(cfg.train_steps):
+
+            def batch_loss():
                 pick = torch.randint(0, len(tokens), (cfg.batch_size,), generator=gen, device=self.device)
-                loss = self._loss(torch, tokens[pick], lengths[pick], allowed, service_masks)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.model_.parameters(), 1.0)
-                opt.step()
-                sched.step()
-                self.loss_history_.append(float(loss.detach()))
-            self.model_.eval()
+                return self._loss(torch, tokens[pick], lengths[pick], allowed, service_masks)
+
+            self.loss_history_ = train_steps(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
+                                             weight_decay=cfg.weight_decay)
+        return {s: i for i, s in enumerate(self.services_)}
 
     def _build_vocabulary(self, words) -> None:
         """Token ids: BOS, EOS, services, symbols, size bins, IAT bins (``self.offsets_`` by type)."""
@@ -163,7 +147,7 @@ class PacketTransformer(PerServiceSequenceGenerator):
         width = TOKENS_PER_PACKET * cfg.max_packets + 3
         sym_id = {s: self.offsets_["symbol"][0] + i for i, s in enumerate(self.symbols_)}
         rows, lengths = [], []
-        for s in self.services_:
+        for service, s in enumerate(self.services_):
             for word in words_by_service[s]:
                 kept = word[: cfg.max_packets]
                 vals = np.array([v for _, v in kept], float).reshape(len(kept), 2)
@@ -172,7 +156,7 @@ class PacketTransformer(PerServiceSequenceGenerator):
                 iat[0] = self.offsets_["iat"][0]     # the first packet's IAT is 0 by definition
                 body = np.column_stack([[sym_id[sym] for sym, _ in kept], size, iat]).ravel()
                 row = np.full(width, EOS, dtype="int64")
-                row[0], row[1] = BOS, self.offsets_["service"][0] + self.models_[s]
+                row[0], row[1] = BOS, self.offsets_["service"][0] + service
                 row[2:2 + len(body)] = body
                 # a flow cut at max_packets has no EOS to learn: its length stops before the EOS slot
                 lengths.append(2 + len(body) + (0 if len(word) > cfg.max_packets else 1))
@@ -315,7 +299,7 @@ def _bin_pools(codec: ColumnCodec, values: np.ndarray) -> list:
 def _cached_step(torch, model, idx, start: int, cache):
     """Logits of the last of ``idx``'s tokens (placed at positions ``start``...) and the grown key/value cache.
 
-    The same arithmetic as :class:`_gpt.GPT` in eval mode, with each block's keys and values of
+    The same arithmetic as :class:`common.gpt.GPT` in eval mode, with each block's keys and values of
     earlier positions kept, so one new token costs one token's worth of compute.
     """
     from torch.nn import functional as F

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.independent_bn import subsample_rows
+from secgen_bench.generators.common.subsample import subsample_rows
 from secgen_bench.schema import Role
 
 TABLE = "flows"
@@ -140,7 +140,7 @@ class _SDVGenerator(Generator):
         import sdv.single_table
         from sdv.metadata import Metadata
 
-        from secgen_bench.generators.discretize import CategoryCodec
+        from secgen_bench.generators.common.discretize import CategoryCodec
 
         cfg = self.config
         table = subsample_rows(table, cfg.max_train_rows, seed)
@@ -204,7 +204,7 @@ class _SDVGenerator(Generator):
             elif col.dtype == "object":
                 out[col.name] = v.astype(str).to_numpy(dtype=object)
             else:
-                from secgen_bench.generators.discretize import cast_numeric
+                from secgen_bench.generators.common.discretize import cast_numeric
 
                 out[col.name] = cast_numeric(pd.to_numeric(v).to_numpy(dtype=float), col.role)
                 if col.role is Role.PORT:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.independent_bn import BN_PROFILES, BNConfig
+from secgen_bench.generators.common.bn_config import BN_PROFILES, BNConfig
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SequenceBN(Generator):
     requires = ("pgmpy", "sklearn")
 
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators.discretize import ContinuousBinner
+        from secgen_bench.generators.common.discretize import ContinuousBinner
 
         k = self.config.window
         ts = schema.timestamp

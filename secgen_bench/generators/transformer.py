@@ -2,7 +2,7 @@
 
 A reimplementation of the FlowChronicle artefact's Transformer baseline as
 ``generators.md`` describes it (no code copied). Flows, in time order, become
-one token per field (:mod:`flow_tokens`: a vocabulary per discrete column,
+one token per field (:mod:`common.flow_tokens`: a vocabulary per discrete column,
 0-bin + quantile bins per continuous column); the model reads a context of
 ``context_flows`` consecutive flows (6 x 10 fields on CIDDS, as the artefact)
 after a begin token and learns next-token prediction. Sampling walks the model
@@ -22,15 +22,15 @@ tokenisation and training schedule are not published, so these are ours.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators._torch_support import check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.flow_tokens import FlowTokenizer, TimeDensity
+from secgen_bench.generators.common.flow_tokens import FlowTokenizer, TimeDensity
+from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
+from secgen_bench.generators.common.torch_training import train_steps
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Transformer(Generator):
 
     # -- fitting ----------------------------------------------------------
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
-        from secgen_bench.generators._gpt import GPT
+        from secgen_bench.generators.common.gpt import GPT
 
         cfg = self.config
         ts = schema.timestamp
@@ -93,25 +93,15 @@ class Transformer(Generator):
                               cfg.n_head, cfg.d_model, cfg.dropout).to(self.device)
             stream = torch.as_tensor(1 + self.tokenizer_.to_global(codes).ravel(), device=self.device)
             mask = self._window_mask(torch)
-            opt = torch.optim.AdamW(self.model_.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-            warmup = max(1, cfg.train_steps // 20)
-            sched = torch.optim.lr_scheduler.LambdaLR(
-                opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, cfg.train_steps) / cfg.train_steps)))
             offsets = torch.arange(self.context_flows_ * n_fields, device=self.device)
             n_starts = len(table) - self.context_flows_ + 1
-            self.model_.train()
-            self.loss_history_ = []
-            for _ in range(cfg.train_steps):
+
+            def batch_loss():
                 starts = torch.randint(0, n_starts, (cfg.batch_size,), generator=gen, device=self.device)
-                target = stream[starts[:, None] * n_fields + offsets[None, :]]
-                loss = self._loss(torch, target, mask)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.model_.parameters(), 1.0)
-                opt.step()
-                sched.step()
-                self.loss_history_.append(float(loss.detach()))
-            self.model_.eval()
+                return self._loss(torch, stream[starts[:, None] * n_fields + offsets[None, :]], mask)
+
+            self.loss_history_ = train_steps(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
+                                             weight_decay=cfg.weight_decay)
 
     def _field_mask(self, torch):
         """(fields, vocab) additive mask: 0 on a field's own tokens, -inf elsewhere (token 0 = begin)."""

@@ -32,6 +32,7 @@ import pandas as pd
 
 from secgen_bench.metrics.base import Direction, MetricResult
 from secgen_bench.metrics.density_coverage import _DensityCoverageMetric
+from secgen_bench.packets import PacketColumns, flow_rows, packet_symbols
 from secgen_bench.schema import FlowSchema, table_fingerprint
 
 TOP_BIGRAMS = 64
@@ -39,15 +40,10 @@ QUANTILES = (0.1, 0.5, 0.9)
 
 
 def _flows(table: pd.DataFrame, schema: FlowSchema):
-    """(flow ids in first-seen order, per-flow symbol lists, per-flow row indices)."""
-    from secgen_bench.generators.tadam.packet_sequences import PacketColumns, packet_symbols
-
+    """(the packet columns, per-flow symbol lists, per-flow row positions), flows in first-seen order."""
     cols = PacketColumns.resolve(schema, table)
     sym = packet_symbols(table, cols, payload_class=True).to_numpy()
-    codes, ids = pd.factorize(table[cols.flow_id], sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(ids)))]
-    rows = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    rows = flow_rows(table, cols)
     return cols, [list(sym[r]) for r in rows], rows
 
 

@@ -20,25 +20,21 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
+from secgen_bench.packets import DIR_MARK, PacketColumns, flow_rows, packet_symbols
 from secgen_bench.schema import FlowSchema
 
 
 def _cols(schema: FlowSchema, table: pd.DataFrame):
-    from secgen_bench.generators.tadam.packet_sequences import PacketColumns
-
     return PacketColumns.resolve(schema, table)
 
 
 def _symbols(table: pd.DataFrame, schema: FlowSchema) -> pd.Series:
-    from secgen_bench.generators.tadam.packet_sequences import packet_symbols
-
     return packet_symbols(table, _cols(schema, table), payload_class=True)
 
 
 def _words(table: pd.DataFrame, schema: FlowSchema) -> list[list[str]]:
-    cols = _cols(schema, table)
-    sym = _symbols(table, schema)
-    return [list(g) for _, g in sym.groupby(table[cols.flow_id].to_numpy(), sort=False)]
+    sym = _symbols(table, schema).to_numpy()
+    return [list(sym[rows]) for rows in flow_rows(table, _cols(schema, table))]
 
 
 def js_distance(a: Counter, b: Counter) -> float:
@@ -180,8 +176,6 @@ def _canonical_flags(flags: str) -> str:
 
 def flow_token_strings(table: pd.DataFrame, schema: FlowSchema) -> pd.Series:
     """``|tok|...|`` per TCP flow (flows whose service starts with TCP, or with any TCP flag)."""
-    from secgen_bench.generators.tadam.packet_sequences import DIR_MARK
-
     cols = _cols(schema, table)
     flags = table[cols.flags].astype(str).map(_canonical_flags)
     tok = flags + table[cols.direction].astype(str).map(DIR_MARK).fillna("?") + np.where(

@@ -1,8 +1,9 @@
-"""One self-contained HTML page for a run directory: leaderboard, plots, resources and metadata.
+"""One self-contained HTML page for a run directory: leaderboard, verdicts, plots, resources and metadata.
 
 The page has fixed sections with stable ids (``SECTION_IDS``), each holding one
-block per dataset. Plots are inline PNGs, the only script is the small inline
-table sorter, and nothing is fetched from the network. A section whose data is
+block per dataset. Plots are inline PNGs, the critical-difference diagram is
+inline SVG, the only script is the small inline table sorter and the interval
+toggle, and nothing is fetched from the network. A section whose data is
 missing (no timestamp, no DKC records, every job failed...) says so in a short
 ``<p class="missing">``; a section that fails to draw shows the error in place
 and the rest of the page is still written.
@@ -25,6 +26,7 @@ from secgen_bench.runner.store import atomic_write_bytes
 
 SECTIONS: list[tuple[str, str]] = [
     ("leaderboard", "Leaderboard"),
+    ("critical-difference", "Critical difference over datasets × seeds (Friedman, Nemenyi)"),
     ("metric-bars", "Metrics per generator (mean ± std over seeds)"),
     ("marginals", "Marginal distributions: real vs synthetic"),
     ("correlations", "Correlations of continuous columns"),
@@ -53,7 +55,7 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
 
 def render(view) -> str:
     builders: dict[str, Callable] = {
-        "leaderboard": _leaderboard, "metric-bars": _metric_bars, "marginals": _marginals,
+        "leaderboard": _leaderboard, "critical-difference": _critical_difference, "metric-bars": _metric_bars, "marginals": _marginals,
         "correlations": _correlations, "dkc": _dkc, "temporal": _temporal, "resources": _resources,
         "metadata": _metadata,
     }
@@ -118,9 +120,13 @@ def _leaderboard(view) -> str:
     boards = view.boards
     if not boards:
         return _missing("No metric records yet: nothing to rank.")
+    from secgen_bench.leaderboard import INTERVAL_NOTE, RANKING_NOTES
+
     arrows = {"higher": "↑", "lower": "↓", "closest": "≈ref"}
     out = ['<p class="note">Cells: mean ± std over seeds [rank]. ↑ higher is better, ↓ lower, ≈ref closest to the '
-           'Reference row. ERROR/TIMEOUT cells take the worst rank. Click a column header to sort.</p>']
+           'Reference row. ERROR/TIMEOUT cells take the worst rank. Click a column header to sort. '
+           f'{esc(RANKING_NOTES[boards[0].ranking])} <span class="ci-note">{esc(INTERVAL_NOTE)}</span></p>',
+           '<p><label><input type="checkbox" id="show-ci"> show 95 % intervals</label></p>']
     for b in boards:
         head = ['<th data-type="num">#</th>', '<th data-type="text">generator</th>']
         head += [f'<th data-type="num" title="{esc(b.directions[m])}">{esc(m)} {arrows.get(b.directions[m], "")}</th>'
@@ -139,7 +145,8 @@ def _leaderboard(view) -> str:
                     continue
                 rank = f' <span class="rank">[{c.rank:g}]</span>' if c.rank is not None and gen != REFERENCE else ""
                 cls = ' class="partial"' if c.status == "partial" else ""
-                cells.append(f'<td{cls} data-sort="{c.mean:.12g}">{esc(c.text())}{rank}</td>')
+                ci = f' <span class="ci">({esc(c.interval_text())})</span>' if c.ci_low is not None else ""
+                cells.append(f'<td{cls} data-sort="{c.mean:.12g}">{esc(c.text())}{ci}{rank}</td>')
             avg = b.avg_rank.get(gen)
             cells.append(f'<td data-sort="{"" if avg is None else f"{avg:.6g}"}">{"-" if avg is None else f"{avg:.3f}"}</td>')
             for key, digits in (("fit_s", 2), ("sample_s", 2), ("peak_rss_mb", 0)):
@@ -151,6 +158,37 @@ def _leaderboard(view) -> str:
         out.append(_h3(b.dataset))
         out.append(f'<table class="leaderboard sortable" data-dataset="{esc(b.dataset)}">'
                    f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return "\n".join(out)
+
+
+def _critical_difference(view) -> str:
+    from secgen_bench.ranking import compare_blocks
+    from secgen_bench.report.cd_diagram import cd_diagram
+    from secgen_bench import stats
+
+    boards = view.boards
+    if not boards:
+        return _missing("No metric records yet: nothing to compare.")
+    cmp = compare_blocks(boards)
+    if cmp.result is None:
+        return _missing(f"No critical-difference diagram: {cmp.reason}")
+    res = cmp.result
+    test = ("every block ranks the generators alike, the Friedman statistic is undefined" if res.p_value is None else
+            f"Friedman χ² = {res.statistic:.3f}, p = {res.p_value:.3g}")
+    verdict = ("the generators' ranks differ significantly" if res.rejects else
+               "equal ranks are not rejected, so the groups below are for information only")
+    out = [f'<p class="note">Blocks: {len(cmp.blocks)} (dataset, seed) pairs over {len(boards)} dataset(s); in each, '
+           "a generator's score is its mean rank over the metrics of the average rank (ties averaged, failures "
+           f"worst); {len(cmp.generators)} generators present on every dataset. {esc(test)}: {esc(verdict)} at "
+           f"α = {res.alpha}. Nemenyi critical difference CD = {res.cd:.3f} (q<sub>0.05</sub> = "
+           f"{stats.nemenyi_q(len(cmp.generators)):.3f}, Demsar 2006, Table 5a); generators joined by a bar do "
+           "not differ significantly.</p>"]
+    ranks = [float(r) for r in res.mean_ranks]
+    out.append(f"<figure>{cd_diagram(cmp.generators, ranks, res.cd, stats.nemenyi_groups(ranks, res.cd))}</figure>")
+    rows = "".join(f"<tr><td>{esc(g)}</td><td>{r:.3f}</td></tr>"
+                   for r, g in sorted(zip(ranks, cmp.generators)))
+    out.append('<table class="cd-ranks"><thead><tr><th>generator</th><th>mean rank over blocks</th></tr></thead>'
+               f"<tbody>{rows}</tbody></table>")
     return "\n".join(out)
 
 
@@ -451,6 +489,8 @@ th[aria-sort=ascending]::after { content: ' ▲'; } th[aria-sort=descending]::af
 tr.reference { color: #666; font-style: italic; }
 td.failed { color: #c62828; font-weight: bold; } td.partial { color: #b26a00; }
 .rank { color: #888; font-size: 0.85em; }
+.ci, .ci-note { display: none; color: #666; font-size: 0.85em; } body.show-ci .ci, body.show-ci .ci-note { display: inline; }
+svg.cd-diagram { max-width: 100%; height: auto; }
 table.kv th { text-align: left; background: #f7f7f7; } table.kv td { text-align: left; }
 table.dkc-rules td:nth-child(2), table.dkc-rules th:nth-child(2), table.generators td { text-align: left; }
 .missing { color: #8a6d3b; background: #fcf8e3; padding: 0.4em 0.7em; border-left: 3px solid #e0c36b; }
@@ -462,6 +502,12 @@ code { font-size: 0.9em; }
 """
 
 JS = """
+(function () {
+  var toggle = document.getElementById('show-ci');
+  if (toggle) {
+    toggle.addEventListener('change', function () { document.body.classList.toggle('show-ci', toggle.checked); });
+  }
+})();
 (function () {
   function key(row, col) {
     var cell = row.cells[col];

@@ -34,12 +34,27 @@ DTYPES_KEY = b"secgen_bench.dtypes"
 PICKLED_TABLES = ("train.pkl", "holdout.pkl", "table.pkl")   # written by secgen-bench before the Parquet store
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it; the mode follows the umask.
+
+    mkstemp creates its file 0600, so it gets 0666 minus the umask, like a file ``open`` creates. The umask
+    is read from /proc where it can be (``os.umask`` has to set it to read it, racing other threads).
+    """
+    umask = None
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            umask = next((int(line.split()[1], 8) for line in status if line.startswith("Umask:")), None)
+    except (OSError, ValueError, IndexError):
+        pass
+    if umask is None:
+        umask = os.umask(0o022)
+        os.umask(umask)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o666 & ~umask)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:

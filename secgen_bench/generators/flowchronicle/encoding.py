@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from secgen_bench.generators.bin_decoding import JointBinTable
+from secgen_bench.generators.common.bin_decoding import JointBinTable
 from secgen_bench.schema import FlowSchema, Role, SchemaError
 
 TIME_UNIT_NS = 10_000_000   # 10 ms

@@ -35,7 +35,7 @@ Where it departs (engineering or fixes, each noted in its module):
   moves each small pattern's distribution towards uniform over its observed
   values; (2) ``decode="joint"``: a generated flow takes the bytes, packets and
   duration of a training flow with the same bins
-  (:mod:`secgen_bench.generators.bin_decoding`, also the BN baselines' default)
+  (:mod:`secgen_bench.generators.common.bin_decoding`, also the BN baselines' default)
   instead of independent uniform draws inside each bin, which break
   bytes/packets/duration consistency and stretch the top bin to its maximum.
   Neither changes the search, the patterns or the MDL score.

@@ -1,15 +1,10 @@
-"""TADAM: timed automata with Gaussian guards learnt by MDL with a noise model (SDM'25 reimplementation).
+"""TADAM (SDM'25) reimplemented: timed automata with Gaussian guards learnt by MDL with a noise model.
 
-Core learner (no pandas): :class:`secgen_bench.generators.tadam.learner.TADAM`.
-Packet-track generator: :class:`secgen_bench.generators.tadam.generator.TADAMGenerator`.
+The packets-track plugin is :class:`.generator.TADAM`. Modules: ``learner``
+(:class:`~.learner.TADAMLearner`, the core learner on words, no pandas, also
+behind the anomaly detector), ``automaton``, ``corpus``, ``mdl``, ``noise``,
+``search``, ``evaluation``.
 """
-from __future__ import annotations
+from secgen_bench.generators.tadam.generator import TADAM, TADAMConfig
 
-__all__ = ["TADAM", "TADAMOptions"]
-
-
-def __getattr__(name):
-    if name in __all__:
-        from secgen_bench.generators.tadam import learner
-        return getattr(learner, name)
-    raise AttributeError(name)
+__all__ = ["TADAM", "TADAMConfig"]

@@ -1,7 +1,7 @@
 """TADAM on the packets track: one timed automaton per service over per-flow packet words.
 
 Symbol = TCP flags + direction (+ payload class), value = [inter-arrival time, payload size]
-(the SecGen "next step" from flows to packets). See ``learner.TADAM`` for the model
+(the SecGen "next step" from flows to packets). See ``learner.TADAMLearner`` for the model
 and where this reimplementation departs from the paper.
 """
 from __future__ import annotations
@@ -10,13 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 
 
 @dataclass(frozen=True)
-class TADAMConfig:
-    payload_class: bool = True        # symbol distinguishes empty and data packets
-    iat_unit: float = 1e-3            # seconds per value unit of the inter-arrival time
+class TADAMConfig(PacketWordsConfig):
     max_iterations: int = 60
     max_seconds: float = 60.0         # total search budget, shared by the services by their number of flows
     cap_length: bool = True           # no sampled flow longer than the longest training flow of its service
@@ -25,13 +23,12 @@ class TADAMConfig:
     max_words: int = 3000             # training words per service (seeded subsample above)
 
     def __post_init__(self):
-        if self.iat_unit <= 0:
-            raise ValueError(f"iat_unit must be > 0, got {self.iat_unit}")
+        super().__post_init__()
         if self.max_iterations < 0 or self.max_seconds <= 0 or self.max_words < 1:
             raise ValueError("max_iterations must be >= 0, max_seconds > 0 and max_words >= 1")
 
 
-class TADAMGenerator(PerServiceSequenceGenerator):
+class TADAM(PerServiceSequenceGenerator):
     name = "tadam"
     version = "0.1"
     description = "TADAM timed automata (MDL + noise model), one per service, over packet words"
@@ -42,16 +39,16 @@ class TADAMGenerator(PerServiceSequenceGenerator):
     }
 
     def _fit_words(self, words, seed):
-        from secgen_bench.generators.tadam.learner import TADAM
+        from secgen_bench.generators.tadam.learner import TADAMLearner
 
         if len(words) > self.config.max_words:
             rng = np.random.default_rng(seed)
             words = [words[i] for i in np.sort(rng.choice(len(words), self.config.max_words, replace=False))]
         share = len(words) / max(self._n_train_words, 1)
         longest = max(len(w) for w in words)
-        return TADAM(max_iterations=self.config.max_iterations, max_seconds=max(self.config.max_seconds * share, 1.0),
-                     noise=self.config.noise,
-                     max_sample_length=longest if self.config.cap_length else 1000).fit(words, seed=seed)
+        return TADAMLearner(max_iterations=self.config.max_iterations,
+                            max_seconds=max(self.config.max_seconds * share, 1.0), noise=self.config.noise,
+                            max_sample_length=longest if self.config.cap_length else 1000).fit(words, seed=seed)
 
     def _sample_words(self, model, k, rng):
         seed = int(rng.integers(0, 2**31 - 1))

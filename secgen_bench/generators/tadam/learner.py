@@ -84,7 +84,7 @@ class FitLog:
     iterations: int = 0
 
 
-class TADAM:
+class TADAMLearner:
     """Learner: ``fit(sequences)``, ``score``, ``code_length``, ``sample``, ``to_json``, ``to_dot``."""
 
     def __init__(self, options: TADAMOptions | None = None, **kw):
@@ -102,7 +102,7 @@ class TADAM:
         return ids, vals
 
     # -- learning ------------------------------------------------------------------
-    def fit(self, sequences: Iterable[Sequence], *, seed: int = 0) -> "TADAM":
+    def fit(self, sequences: Iterable[Sequence], *, seed: int = 0) -> "TADAMLearner":
         start_time = time.perf_counter()
         opts = self.options
         ids, vals = self._encode(list(sequences), learn=True)

@@ -17,7 +17,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from secgen_bench.generators._wgan import Block, apply_blocks, gradient_penalty, mlp
+from secgen_bench.generators.common.wgan import Block, apply_blocks, gradient_penalty, mlp
 
 
 class SeriesGenerator(nn.Module):

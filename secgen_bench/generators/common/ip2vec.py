@@ -58,7 +58,7 @@ class IP2Vec:
         return self
 
     def _train(self, word_ids: np.ndarray, *, seed: int, device: str, threads: int) -> np.ndarray:
-        from secgen_bench.generators._torch_support import seeded, torch_generator
+        from secgen_bench.generators.common.torch_support import seeded, torch_generator
 
         rng = np.random.default_rng(seed)
         k = word_ids.shape[1]

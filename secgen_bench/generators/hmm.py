@@ -12,25 +12,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from secgen_bench.generators.tadam.packet_sequences import PerServiceSequenceGenerator
+from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 
 _END = "$"
 
 
 @dataclass(frozen=True)
-class HMMConfig:
-    payload_class: bool = True
-    iat_unit: float = 1e-3
+class HMMConfig(PacketWordsConfig):
     n_states: int = 8
     n_iter: int = 50
     max_length: int = 1000
 
     def __post_init__(self):
-        if self.n_states < 1 or self.n_iter < 1 or self.iat_unit <= 0 or self.max_length < 1:
-            raise ValueError("n_states, n_iter, max_length must be >= 1 and iat_unit > 0")
+        super().__post_init__()
+        if self.n_states < 1 or self.n_iter < 1 or self.max_length < 1:
+            raise ValueError("n_states, n_iter, max_length must be >= 1")
 
 
-class HMMGenerator(PerServiceSequenceGenerator):
+class HMM(PerServiceSequenceGenerator):
     name = "hmm"
     version = "1.0"
     description = "CategoricalHMM over packet symbols (hmmlearn), values drawn per hidden state"

@@ -317,7 +317,7 @@ class FlowCodec:
         self.joint_ = None
         cont = self._continuous_columns()
         if cont and getattr(self, "decode_mode", "bin") == "joint":
-            from secgen_bench.generators.bin_decoding import JointBinTable
+            from secgen_bench.generators.common.bin_decoding import JointBinTable
 
             self.joint_ = JointBinTable(np.column_stack([self.codecs_[c].encode(table[c].to_numpy(float)) for c in cont]),
                                         np.column_stack([table[c].to_numpy(float) for c in cont]))

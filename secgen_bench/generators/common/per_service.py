@@ -1,11 +1,11 @@
-"""The packets long table (FORMATS.md) <-> per-service packet words, and a per-service generator base.
+"""The packets long table (FORMATS.md) <-> per-service packet words, and the per-service generator base.
 
-Event symbol = flags + direction mark (``>`` from the initiator, ``<`` answer)
-+ payload class (``.`` empty, ``d`` data) when ``payload_class`` is on; value =
-[inter-arrival time in ``iat_unit`` seconds (rounded), payload size in bytes].
-Columns are found by role: SEQUENCE_ID, FLAGS, BYTES (size), DURATION (iat);
-among the CATEGORICAL columns ``direction`` is the one named so (or holding
-only "in"/"out") and ``service`` the other one (optional).
+The packets-track generators (tadam, markov-chain, hmm, packet-transformer)
+share this scaffolding: split the table into flows per service, fit one model
+per service, draw how many flows each service gets, write sampled words back
+as a packets table. Word = list of (symbol, value); symbols are those of
+:mod:`secgen_bench.packets`; value = [inter-arrival time in ``iat_unit``
+seconds (rounded), payload size in bytes].
 """
 from __future__ import annotations
 
@@ -16,61 +16,8 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.base import Generator
-from secgen_bench.schema import FlowSchema, Role, SchemaError
-
-DIR_MARK = {"out": ">", "in": "<"}
-MARK_DIR = {">": "out", "<": "in"}
-
-
-@dataclass(frozen=True)
-class PacketColumns:
-    flow_id: str
-    flags: str
-    size: str
-    iat: str
-    direction: str
-    service: str | None
-    label: str | None
-
-    @classmethod
-    def resolve(cls, schema: FlowSchema, table: pd.DataFrame | None = None) -> "PacketColumns":
-        def one(role, what):
-            cols = schema.by_role(role)
-            if not cols:
-                raise SchemaError(f"schema {schema.name!r}: packet sequences need a {what} column ({role.value})")
-            return cols[0]
-
-        cats = schema.by_role(Role.CATEGORICAL)
-        direction = next((c for c in cats if c.lower() == "direction"), None)
-        if direction is None and table is not None:
-            direction = next((c for c in cats if set(table[c].astype(str).unique()) <= {"in", "out"}), None)
-        if direction is None:
-            raise SchemaError(f"schema {schema.name!r}: no 'direction' categorical column (values 'in'/'out')")
-        others = [c for c in cats if c != direction]
-        labels = schema.by_role(Role.LABEL)
-        return cls(one(Role.SEQUENCE_ID, "flow id"), one(Role.FLAGS, "flags"), one(Role.BYTES, "size"),
-                   one(Role.DURATION, "inter-arrival time"), direction, others[0] if others else None,
-                   labels[0] if labels else None)
-
-
-def packet_symbols(table: pd.DataFrame, cols: PacketColumns, payload_class: bool = True) -> pd.Series:
-    """One symbol per packet row, e.g. ``SA<.`` or ``PA>d``."""
-    flags = table[cols.flags].astype(str).replace("", "-")
-    mark = table[cols.direction].astype(str).map(DIR_MARK)
-    bad = mark.isna()
-    if bad.any():
-        raise SchemaError(f"column {cols.direction!r}: direction must be 'in' or 'out', got "
-                          f"{table[cols.direction].iloc[int(np.flatnonzero(bad.to_numpy())[0])]!r}")
-    sym = flags + mark
-    if payload_class:
-        sym = sym + np.where(table[cols.size].to_numpy() > 0, "d", ".")
-    return sym
-
-
-def parse_symbol(sym: str, payload_class: bool) -> tuple[str, str]:
-    """(flags, direction) of a symbol."""
-    core = sym[:-1] if payload_class else sym
-    return core[:-1], MARK_DIR[core[-1]]
+from secgen_bench.packets import PacketColumns, flow_rows, packet_symbols, parse_symbol
+from secgen_bench.schema import FlowSchema
 
 
 def group_words(table: pd.DataFrame, cols: PacketColumns, payload_class: bool, iat_unit: float):
@@ -78,23 +25,32 @@ def group_words(table: pd.DataFrame, cols: PacketColumns, payload_class: bool, i
     sym = packet_symbols(table, cols, payload_class).to_numpy()
     vals = np.column_stack([np.round(table[cols.iat].to_numpy(float) / iat_unit),
                             table[cols.size].to_numpy(float)])
-    codes, _ = pd.factorize(table[cols.flow_id], sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(codes))]
     service = table[cols.service].astype(str).to_numpy() if cols.service else np.full(len(table), "")
     out: dict[str, list] = {}
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        rows = order[a:b]
+    for rows in flow_rows(table, cols):
         out.setdefault(service[rows[0]], []).append([(sym[r], vals[r]) for r in rows])
     return out
+
+
+@dataclass(frozen=True)
+class PacketWordsConfig:
+    """The options every per-service packets generator has; its Config extends this one."""
+
+    payload_class: bool = True        # symbol distinguishes empty and data packets
+    iat_unit: float = 1e-3            # seconds per value unit of the inter-arrival time
+
+    def __post_init__(self) -> None:
+        if self.iat_unit <= 0:
+            raise ValueError(f"option 'iat_unit' must be > 0, got {self.iat_unit}")
 
 
 class PerServiceSequenceGenerator(Generator):
     """Packets-track base: one sequence model per service; ``sample(n)`` returns n fresh flows.
 
     Subclasses implement ``_fit_words(words, seed) -> model`` and
-    ``_sample_words(model, k, rng) -> list of words`` (words as in :func:`group_words`).
-    The Config must have ``payload_class`` (bool) and ``iat_unit`` (float seconds).
+    ``_sample_words(model, k, rng) -> list of words`` (words as in :func:`group_words`);
+    one that learns a single model for all services overrides ``_fit_services`` instead
+    of ``_fit_words``. The Config extends :class:`PacketWordsConfig`.
     """
 
     track = "packets"
@@ -106,6 +62,10 @@ class PerServiceSequenceGenerator(Generator):
     def _sample_words(self, model: Any, k: int, rng: np.random.Generator) -> list:
         raise NotImplementedError
 
+    def _fit_services(self, by_service: dict[str, list], seed: int) -> dict[str, Any]:
+        """{service: what ``_sample_words`` gets}: one ``_fit_words`` model per service, seeded in service order."""
+        return {s: self._fit_words(by_service[s], seed + i) for i, s in enumerate(self.services_)}
+
     def _fit(self, table: pd.DataFrame, schema: FlowSchema, *, seed: int) -> None:
         cols = PacketColumns.resolve(schema, table)
         by_service = group_words(table, cols, self.config.payload_class, self.config.iat_unit)
@@ -114,7 +74,7 @@ class PerServiceSequenceGenerator(Generator):
         self.services_ = sorted(by_service)
         self.service_share_ = np.array([len(by_service[s]) for s in self.services_], float)
         self.service_share_ /= self.service_share_.sum()
-        self.models_ = {s: self._fit_words(by_service[s], seed + i) for i, s in enumerate(self.services_)}
+        self.models_ = self._fit_services(by_service, seed)
         if cols.label:
             self.labels_ = table.groupby(table[cols.service].astype(str) if cols.service else np.zeros(len(table)))[
                 cols.label].agg(lambda x: x.mode().iloc[0]).to_dict()
