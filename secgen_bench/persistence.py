@@ -298,7 +298,7 @@ def load_state(path: str | Path, expected_type: type = object, *, also_allow: tu
             doc = json.loads(zf.read(STATE_MEMBER))
             with np.load(io.BytesIO(zf.read(ARRAYS_MEMBER)), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, RecursionError) as exc:
         raise ValueError(f"{path}: not a readable secgen-bench model file ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"{path}: not a secgen-bench model file ({STATE_MEMBER} has no format {FORMAT!r})")
@@ -308,7 +308,7 @@ def load_state(path: str | Path, expected_type: type = object, *, also_allow: tu
         obj = _Decoder(arrays, tuple(also_allow)).decode(doc.get("root"))
     except StateError as exc:
         raise ValueError(f"{path}: {exc}") from None
-    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+    except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
         raise ValueError(f"{path}: damaged model file ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
     if not isinstance(obj, expected_type):
         raise ValueError(f"{path}: holds a {type(obj).__name__}, not a {expected_type.__name__}")

@@ -181,6 +181,16 @@ def test_crafted_state_naming_code_is_refused(tmp_path, root, message):
     assert str(info.value).startswith(path) and "\n" not in str(info.value)
 
 
+def test_a_deeply_nested_state_is_a_damaged_file_not_a_crash(tmp_path):
+    path = tmp_path / "deep.sgb"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("state.json", '{"format": "secgen-bench-state", "version": 1, "root": ' + "[" * 100_000
+                    + "]" * 100_000 + "}")
+        zf.writestr("arrays.npz", b"")
+    with pytest.raises(ValueError, match="not a readable secgen-bench model file"):
+        load_state(path)
+
+
 def test_crafted_state_cannot_build_a_class_outside_the_allowlist_through_a_generator(tmp_path):
     root = {"__object__": {"class": "secgen_bench.generators.marginals:IndependentMarginals", "id": 0,
                            "state": {"codec": {"__object__": {"class": "os:_wrap_close", "id": 1, "state": {}}}}}}
