@@ -61,9 +61,9 @@ VERSION = 1
 STATE_MEMBER = "state.json"
 ARRAYS_MEMBER = "arrays.npz"
 
-#: module roots whose classes a file may name (the built-in models' state needs no others)
-ALLOWED_MODULES = ("secgen_bench", "numpy", "pandas", "torch.nn", "sklearn", "sdv", "rdt", "ctgan", "copulas",
-                   "pgmpy", "networkx", "hmmlearn", "scipy.stats", "scipy.sparse", "collections")
+#: module roots whose classes a file may name: what saving each built-in model showed it needs
+#: (torch.nn, and sdv -> rdt, ctgan, sklearn for TVAE/CTGAN, hmmlearn for hmm), plus numpy/pandas types
+ALLOWED_MODULES = ("secgen_bench", "numpy", "pandas", "torch.nn", "sklearn", "sdv", "rdt", "ctgan", "hmmlearn")
 
 PICKLE_HINT = ("pickle files are no longer loaded (they can run code); "
                "refit and save again with secgen-bench generate --save-model")
