@@ -1,6 +1,12 @@
-"""The built-in plugins, declared exactly like third-party entry points: ``name -> "module:attr"``.
+"""The built-in plugins: one dict per kind, ``name -> "module:attr"``.
 
-Nothing here is imported until a plugin is used. A name the project fixes
+They are not entry points: :mod:`secgen_bench.registry` reads these dicts
+first (source ``builtin``) and then the installed packages' entry points of
+the groups ``secgen_bench.generators``, ``.metrics``, ``.datasets`` and
+``.detectors``. The ``"module:attr"`` string is the same form as an entry
+point's value, resolved by the same ``registry.import_target``, lazily, when
+the plugin is first used, and checked the same way (name pattern, collisions),
+so a built-in behaves as a third-party plugin would. A name the project fixes
 before its plugin exists points at a class whose ``unavailable_reason`` says
 so: it lists as unavailable and never pretends to work.
 """
@@ -49,12 +55,12 @@ DATASETS = {
     "simnet": "secgen_bench.datasets.simnet:SimNet",
     "cidds001": "secgen_bench.datasets.cidds:CIDDS001",
     "cidds001-bi": "secgen_bench.datasets.cidds:CIDDS001Bi",
-    "ugr16": "secgen_bench.datasets.ugr16:UGR16Dataset",
-    "ctu": "secgen_bench.datasets.ctu:CTUDataset",
-    "zeek": "secgen_bench.datasets.zeek:ZeekDataset",
-    "pcap": "secgen_bench.datasets.pcap:PcapDataset",
+    "ugr16": "secgen_bench.datasets.ugr16:UGR16",
+    "ctu": "secgen_bench.datasets.ctu:CTU",
+    "zeek": "secgen_bench.datasets.zeek:Zeek",
+    "pcap": "secgen_bench.datasets.pcap:Pcap",
     "cesnet-miner22": "secgen_bench.datasets.cesnet:CesnetMiner22",
-    "hdfs": "secgen_bench.datasets.hdfs:HDFSDataset",
+    "hdfs": "secgen_bench.datasets.hdfs:HDFS",
 }
 
 # anomaly track: learnt on normal sequences, they score sequences (higher = more anomalous)

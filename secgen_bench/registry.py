@@ -6,13 +6,16 @@ or SDV. Built-ins are declared in :mod:`secgen_bench.builtins`; third parties
 declare the same kind of target under the entry-point groups
 ``secgen_bench.generators``, ``secgen_bench.metrics``, ``secgen_bench.datasets``
 and ``secgen_bench.detectors`` (anomaly track); notebooks use the ``register_*`` decorators.
-A second plugin under a taken name is an error; a plugin that fails to import
-is listed as unavailable with the reason and never breaks the others.
+A second plugin under a taken name is an error, and so is a name that is not
+a safe file-name part (names become job folders and cache files: ``../x``
+would write outside them); a plugin that fails to import is listed as
+unavailable with the reason and never breaks the others.
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -22,7 +25,28 @@ from secgen_bench.errors import PluginUnavailable
 
 
 class RegistryError(ValueError):
-    """Name collision or unknown plugin name."""
+    """Name collision, unsafe or unknown plugin name."""
+
+
+# lower-case letters, digits and ``. _ + -``, starting with a letter or digit; ``+`` for ``rti+``
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._+-]*")
+
+
+def check_name(kind: str, name: object, source: str) -> str:
+    """``name`` when it is safe as one path part; else a RegistryError naming it and who registered it."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or ".." in name:
+        raise RegistryError(f"{kind} name {name!r} (from {source}) is refused: a name is lower-case letters, "
+                            f"digits and '._+-', starts with a letter or digit and has no '..'")
+    return name
+
+
+def import_target(target: str) -> Any:
+    """The object a ``"module:attr"`` target names (``attr`` may be dotted; empty means the module)."""
+    module_name, _, attr = target.partition(":")
+    obj = importlib.import_module(module_name)
+    for part in attr.split(".") if attr else []:
+        obj = getattr(obj, part)
+    return obj
 
 
 @dataclass
@@ -38,11 +62,8 @@ class Entry:
             return self.obj
         if self.error is not None:
             raise PluginUnavailable(f"{kind} {self.name!r} is unavailable: {self.error}")
-        module_name, _, attr = self.target.partition(":")
         try:
-            obj = importlib.import_module(module_name)
-            for part in attr.split(".") if attr else []:
-                obj = getattr(obj, part)
+            obj = import_target(self.target)
         except Exception as exc:  # any import-time failure makes the plugin unavailable, not the registry
             self.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
             raise PluginUnavailable(f"{kind} {self.name!r} is unavailable: {self.error}") from exc
@@ -67,6 +88,7 @@ class Registry:
 
     # -- registration ---------------------------------------------------
     def _add(self, entry: Entry) -> None:
+        check_name(self.kind, entry.name, entry.source)
         if entry.name in self._entries:
             old = self._entries[entry.name]
             raise RegistryError(
@@ -130,12 +152,8 @@ class Registry:
         e = self.entry(name)
         if e.obj is not None:
             return e.obj
-        module_name, _, attr = e.target.partition(":")
         try:
-            obj = importlib.import_module(module_name)
-            for part in attr.split(".") if attr else []:
-                obj = getattr(obj, part)
-            return obj
+            return import_target(e.target)
         except Exception:
             return None
 

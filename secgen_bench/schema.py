@@ -51,6 +51,9 @@ _DISCRETE = {Role.IP, Role.PORT, Role.PROTOCOL, Role.FLAGS, Role.CATEGORICAL}
 _CONTINUOUS = {Role.BYTES, Role.PACKETS, Role.COUNT, Role.DURATION, Role.CONTINUOUS}
 _NON_NEGATIVE = {Role.BYTES, Role.PACKETS, Role.COUNT, Role.DURATION}
 _INTEGER = {Role.PORT, Role.BYTES, Role.PACKETS, Role.COUNT}
+_COUNTERS = {Role.BYTES, Role.PACKETS, Role.COUNT}   # negative in no table, real or synthetic
+INT64_SAFE_MAX = 2.0 ** 63 - 1024     # the largest float64 below 2**63: bigger ones wrap when cast to int64
+FLOAT_SAFE_MAX = 1e150                # beyond this, squares and products in the metrics overflow float64
 _STRING = {Role.IP, Role.PROTOCOL, Role.FLAGS, Role.CATEGORICAL, Role.SEQUENCE_ID, Role.LABEL}
 
 
@@ -166,8 +169,12 @@ class FlowSchema:
 
         ``source`` names the file or object in the message. ``extra`` is
         ``"error"`` (columns not in the schema are rejected) or ``"drop"``.
-        ``ranges=False`` skips value-range checks (negative counts, port range):
-        synthetic data may break them, and the DKC metric is what scores that.
+        ``ranges=False`` skips the value-range checks a generator may break and
+        the DKC metric scores (negative duration, port range). What no metric
+        can score is refused in every table: non-finite values, negative byte,
+        packet and other counters, integers beyond int64 (checked before the
+        cast, which would wrap them silently) and floats so large that the
+        metrics' squares overflow.
         """
         if not isinstance(table, pd.DataFrame):
             raise SchemaError(f"{source}: expected a pandas DataFrame, got {type(table).__name__}")
@@ -221,6 +228,11 @@ def _coerce(values: pd.Series, col: Column, source: str, ranges: bool = True) ->
     arr = numeric.to_numpy(dtype="float64")
     if not np.isfinite(arr).all():
         raise SchemaError(f"{where}: non-finite value {_first_bad(values, ~np.isfinite(arr))}")
+    if col.dtype == "float64" and (np.abs(arr) > FLOAT_SAFE_MAX).any():
+        raise SchemaError(f"{where}: value too large to compute with (above {FLOAT_SAFE_MAX:g}) "
+                          f"{_first_bad(values, np.abs(arr) > FLOAT_SAFE_MAX)}")
+    if col.role in _COUNTERS and (arr < 0).any():
+        raise SchemaError(f"{where}: negative {col.role.value} {_first_bad(values, arr < 0)}")
     if ranges and col.role in _NON_NEGATIVE and (arr < 0).any():
         raise SchemaError(f"{where}: negative {col.role.value} {_first_bad(values, arr < 0)}")
     if ranges and col.role is Role.PORT and ((arr < 0) | (arr > 65535)).any():
@@ -229,6 +241,9 @@ def _coerce(values: pd.Series, col: Column, source: str, ranges: bool = True) ->
         frac = arr != np.round(arr)
         if frac.any():
             raise SchemaError(f"{where}: non-integer {col.role.value} {_first_bad(values, frac)}")
+        huge = np.abs(arr) > INT64_SAFE_MAX
+        if huge.any():
+            raise SchemaError(f"{where}: {col.role.value} too large for a 64-bit integer {_first_bad(values, huge)}")
         return pd.Series(arr.astype("int64"), name=col.name)
     return pd.Series(arr, name=col.name)
 

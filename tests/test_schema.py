@@ -41,8 +41,12 @@ def test_validation_errors_are_one_line_and_name_the_column(mutate, message):
 
 
 def test_ranges_can_be_skipped_for_synthetic_data():
-    t = tiny_table().assign(bytes=-1)
-    assert (TINY_SCHEMA.validate(t, ranges=False)["bytes"] == -1).all()
+    """What DKC scores (negative duration, ports out of range) may be in a sample; negative counters may not."""
+    t = tiny_table().assign(duration=-1.0, dport=70000)
+    out = TINY_SCHEMA.validate(t, ranges=False)
+    assert (out["duration"] == -1.0).all() and (out["dport"] == 70000).all()
+    with pytest.raises(SchemaError, match="negative bytes -1 \\(row 0\\)"):
+        TINY_SCHEMA.validate(tiny_table().assign(bytes=-1), ranges=False)
 
 
 def test_schema_rejects_duplicates_and_bad_direction():

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
+from secgen_bench.datasets import common as cm
 from secgen_bench.datasets.base import Dataset, LoadedData
 from secgen_bench.datasets.pcap import CIDDS_FLAGS, SHORT_FLAGS, PROTO_NAMES
 from secgen_bench.datasets.schemas import CESNET_FLOWS, PACKETS_LABELLED
@@ -128,12 +128,11 @@ class CesnetMiner22(Dataset):
     version = "1.0"
     description = "CESNET-MINER22 per-packet information -> labelled packet sequences (read_flows() for biflows)"
     track = "packets"
+    sample_file = ("cesnet-miner22", "miner22-sampled.csv")
+    file_hint = "the PPI CSV"
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
-        if path is None:
-            path = cm.shared_file("cesnet-miner22", "miner22-sampled.csv")
-            if path is None:
-                raise ValueError("cesnet-miner22: give the PPI CSV with --data PATH")
+        path = self.default_path() if path is None else path
         table = read_sequences(path)
         return LoadedData(table, PACKETS_LABELLED, {"source": str(path), "dataset": self.name, "rows": len(table),
                                                     "sequences": int(table["flow_id"].nunique())})

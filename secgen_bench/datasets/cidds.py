@@ -31,11 +31,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
+from secgen_bench.datasets import common as cm
 from secgen_bench.datasets.base import Dataset, LoadedData
 from secgen_bench.datasets.schemas import CIDDS_BI, CIDDS_RAW
+from secgen_bench.schema import INT64_SAFE_MAX
 
-SAMPLE = ("cidds001", "cidds_wk3_8k.csv")
+SAMPLE = ("cidds001", "cidds_wk3_8k.csv")     # both views read the same files
+DOWNLOAD = "cidds001-week3"
 FLAG_CHARS = "UAPRSF"            # CIDDS flag string positions, '.' when absent
 OFFICIAL_EXTRA = ("Tos", "class", "attackType", "attackID", "attackDescription")
 _UNITS = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9}
@@ -49,7 +51,13 @@ def parse_bytes(values: pd.Series, path: Path, column: str = "Bytes") -> np.ndar
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise cm.DataFormatError(f"{path}: line {cm.line_of(i)}: column {column!r}: cannot read byte count {values.iloc[i]!r}")
-    return np.round(parts[0].astype(float).to_numpy() * parts[1].map(_UNITS).to_numpy()).astype("int64")
+    with np.errstate(over="ignore"):
+        counts = np.round(parts[0].astype(float).to_numpy() * parts[1].map(_UNITS).to_numpy())
+    huge = ~(counts <= INT64_SAFE_MAX)                  # the cast would wrap (or it is inf)
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise cm.DataFormatError(f"{path}: line {cm.line_of(i)}: column {column!r}: byte count too large {values.iloc[i]!r}")
+    return counts.astype("int64")
 
 
 def read_raw(path: str | Path) -> tuple[pd.DataFrame, dict]:
@@ -180,13 +188,13 @@ def _sniff_cidds(path: Path) -> bool:
     return set(CIDDS_RAW.names) <= cols
 
 
-def _default_source(name: str) -> tuple[Path, str]:
-    sample = cm.shared_file(*SAMPLE)
+def _default_source(dataset: Dataset) -> tuple[Path, str]:
+    sample = dataset.sample_path()
     if sample is not None:
         return sample, "CIDDS-001 week-3 8,192-flow sample from SECGEN_BENCH_DATA (FlowChronicle artefact), offline"
     from secgen_bench.datasets.download import fetch
 
-    return fetch("cidds001-week3"), "CIDDS-001 OpenStack week 3, official download (cached)"
+    return fetch(dataset.download_source), "CIDDS-001 OpenStack week 3, official download (cached)"
 
 
 class CIDDS001(Dataset):
@@ -196,11 +204,13 @@ class CIDDS001(Dataset):
     version = "1.0"
     description = "CIDDS-001 raw unidirectional flows (Hochschule Coburg); normal traffic only"
     source = "https://www.hs-coburg.de/cidds"
+    sample_file = SAMPLE
+    download_source = DOWNLOAD
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
         note = "user file"
         if path is None:
-            path, note = _default_source(self.name)
+            path, note = _default_source(self)
         table, meta = read_raw(path)
         meta.update(dataset=self.name, origin=note, rows=len(table))
         return LoadedData(table, CIDDS_RAW, meta)
@@ -217,12 +227,14 @@ class CIDDS001Bi(Dataset):
     version = "1.0"
     description = "CIDDS-001 bidirectional sessions (120 s gap, Out = initiator, no source port), the paper's view"
     source = "https://www.hs-coburg.de/cidds"
+    sample_file = SAMPLE
+    download_source = DOWNLOAD
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default",
              gap: float = 120.0, initiator: str = "port") -> LoadedData:
         note = "user file"
         if path is None:
-            path, note = _default_source(self.name)
+            path, note = _default_source(self)
         raw, meta = read_raw(path)
         view = bidirectional(raw, gap=gap, initiator=initiator)
         meta.update(dataset=self.name, origin=note, rows=len(view), session_gap_s=gap, initiator=initiator)

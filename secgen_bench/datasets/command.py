@@ -5,8 +5,10 @@ useful outside secgen-bench, so ``convert`` writes it as a plain CSV that
 ``--format auto`` reads back unchanged (same values, same dtypes), and
 ``split`` writes the train/holdout parts the same way. ``list`` says for each
 dataset how big it is, where ``load()`` gets it from and whether its download
-is already cached. Loading goes through the runner's ``load_dataset`` so these
-commands see exactly the tables ``run`` sees.
+is already cached, from the ``sample_file`` and ``download_source`` each
+dataset class declares (the same attributes its ``load()`` reads). Loading
+goes through the runner's ``load_dataset`` so these commands see exactly the
+tables ``run`` sees.
 """
 from __future__ import annotations
 
@@ -14,19 +16,6 @@ import json
 import sys
 from pathlib import Path
 
-# Where each built-in dataset's ``load()`` finds its data when no --data is given: the offline
-# sample under SECGEN_BENCH_DATA (path parts) and the download source (secgen_bench.datasets.download).
-# A dataset class may declare ``sample_file`` / ``download_source`` itself; those take precedence.
-CATALOGUE: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
-    "cidds001": (("cidds001", "cidds_wk3_8k.csv"), "cidds001-week3"),
-    "cidds001-bi": (("cidds001", "cidds_wk3_8k.csv"), "cidds001-week3"),
-    "ugr16": (("ugr16", "ugr16_1k.csv"), "ugr16-march-week3"),
-    "ctu": (("ctu", "test2.binetflow"), None),
-    "zeek": (("zeek", "test9-mixed_conn.log"), None),
-    "pcap": (("pcaps", "test-cc-capture-1.pcap"), None),
-    "cesnet-miner22": (("cesnet-miner22", "miner22-sampled.csv"), None),
-    "hdfs": (("hdfs", "loghub_HDFS_2k", "HDFS_2k.log_structured.csv"), "hdfs_v1-traces"),
-}
 PROFILES = ("quick", "default", "paper")
 
 
@@ -164,9 +153,8 @@ def dataset_rows() -> list[dict]:
     rows = []
     for r in registry.datasets.describe():
         cls = registry.datasets.peek(r["name"])
-        sample_parts, download_name = CATALOGUE.get(r["name"], (None, None))
-        sample_parts = getattr(cls, "sample_file", None) or sample_parts
-        download_name = getattr(cls, "download_source", None) or download_name
+        sample_parts = getattr(cls, "sample_file", None)         # third-party datasets may not subclass Dataset
+        download_name = getattr(cls, "download_source", None)
         sample = _shared_sample(sample_parts)
         download = _download_info(download_name)
         sizes = getattr(cls, "sizes", None)
@@ -196,7 +184,7 @@ def dataset_rows() -> list[dict]:
 def _shared_sample(parts) -> Path | None:
     if not parts:
         return None
-    from secgen_bench.datasets._common import shared_file
+    from secgen_bench.datasets.common import shared_file
 
     return shared_file(*parts)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
-from secgen_bench.datasets.base import Dataset, LoadedData
-from secgen_bench.datasets.schemas import CTU
+from secgen_bench.datasets import common as cm
+from secgen_bench.datasets.base import FileFormat
+from secgen_bench.datasets.schemas import CTU as CTU_SCHEMA
 
 REQUIRED = ("StartTime", "Dur", "Proto", "SrcAddr", "Sport", "Dir", "DstAddr", "Dport", "State", "TotPkts", "TotBytes")
 log = logging.getLogger("secgen_bench.datasets")
@@ -65,25 +65,21 @@ def read_binetflow(path: str | Path) -> tuple[pd.DataFrame, dict]:
     if len(over):
         raise cm.DataFormatError(f"{path}: line {cm.line_of(over[0])}: column 'SrcBytes': larger than TotBytes")
     meta["rows"] = len(table)
-    return CTU.validate(cm.sort_by_time(table, "StartTime"), str(path)), meta
+    return CTU_SCHEMA.validate(cm.sort_by_time(table, "StartTime"), str(path)), meta
 
 
-class CTUDataset(Dataset):
+class CTU(FileFormat):
     """CTU Stratosphere / Argus bidirectional flows (.binetflow)."""
 
     name = "ctu"
     version = "1.0"
     description = "CTU Stratosphere Argus bidirectional flows (.binetflow)"
-    needs_path = True
+    schema = CTU_SCHEMA
+    sample_file = ("ctu", "test2.binetflow")
+    file_hint = "a .binetflow file (no public download is wired in)"
 
-    def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
-        if path is None:
-            path = cm.shared_file("ctu", "test2.binetflow")
-            if path is None:
-                raise ValueError("ctu: give a .binetflow file with --data PATH (no public download is wired in)")
-        table, meta = read_binetflow(path)
-        meta["dataset"] = self.name
-        return LoadedData(table, CTU, meta)
+    def read(self, path: str | Path) -> tuple[pd.DataFrame, dict]:
+        return read_binetflow(path)
 
     @classmethod
     def sniff(cls, path: Path) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from secgen_bench import registry
-from secgen_bench.datasets import _common as cm
+from secgen_bench.datasets import common as cm
 from secgen_bench.datasets.base import LoadedData
 from secgen_bench.datasets.schemas import KNOWN_SCHEMAS, detect_schema
 from secgen_bench.registry import PluginUnavailable

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
+from secgen_bench.datasets import common as cm
 from secgen_bench.datasets.base import Dataset, LoadedData
-from secgen_bench.datasets.schemas import HDFS
+from secgen_bench.datasets.schemas import HDFS as HDFS_SCHEMA
 
 BLOCK = re.compile(r"blk_-?\d+")
 STRUCTURED = ("LineId", "Date", "Time", "Content", "EventId")
@@ -171,7 +171,7 @@ def read_hdfs(path: str | Path, labels: str | Path | None = None) -> tuple[pd.Da
         meta["unlabelled_blocks"] = int(unknown)
     meta["sequences"] = int(table["block_id"].nunique())
     meta["anomalous_sequences"] = int(table.loc[table["label"] == "anomaly", "block_id"].nunique())
-    return HDFS.validate(table, str(path)), meta
+    return HDFS_SCHEMA.validate(table, str(path)), meta
 
 
 def _looks_deeplog(path: Path) -> bool:
@@ -181,7 +181,7 @@ def _looks_deeplog(path: Path) -> bool:
     return bool(lines) and all(re.fullmatch(r"\s*\d+(\s+\d+)*\s*", l) for l in lines)
 
 
-class HDFSDataset(Dataset):
+class HDFS(Dataset):
     """HDFS per-block log event sequences with normal/anomaly labels.
 
     Without a path: the DeepLog HDFS_v1 sessions of the shared data (4,855 normal +
@@ -193,34 +193,37 @@ class HDFSDataset(Dataset):
     description = "HDFS block event sequences (loghub structured logs, Event_traces, DeepLog sessions) with labels"
     track = "anomaly"
     source = "https://github.com/logpai/loghub"
+    sample_file = ("hdfs", "loghub_HDFS_2k", "HDFS_2k.log_structured.csv")
+    download_source = "hdfs_v1-traces"
+    sessions_folder = ("hdfs", "deeplog_sequences")   # preferred over the sample when complete
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default",
              labels: str | Path | None = None) -> LoadedData:
         origin = "user file"
         if path is None and labels is None:
-            deeplog = cm.shared_file("hdfs", "deeplog_sequences")
+            deeplog = cm.shared_file(*self.sessions_folder)
             if deeplog is not None and all((deeplog / f).is_file() for f in DEEPLOG_FILES):
                 return self._deeplog_sessions(deeplog)
         if path is None:
-            path = cm.shared_file("hdfs", "loghub_HDFS_2k", "HDFS_2k.log_structured.csv")
+            path = self.sample_path()
             origin = "loghub HDFS_2k sample from SECGEN_BENCH_DATA (offline)"
             if path is None:
                 from secgen_bench.datasets.download import fetch
 
-                path, origin = fetch("hdfs_v1-traces"), "loghub HDFS_v1 Event_traces, official download (cached)"
+                path, origin = fetch(self.download_source), "loghub HDFS_v1 Event_traces, official download (cached)"
         table, meta = read_hdfs(path, labels)
         meta.update(dataset=self.name, origin=origin, rows=len(table))
-        return LoadedData(table, HDFS, meta)
+        return LoadedData(table, HDFS_SCHEMA, meta)
 
     def _deeplog_sessions(self, folder: Path) -> LoadedData:
         """The offline HDFS_v1 sessions: DeepLog's normal training file + its anomalous test file."""
         parts = [read_hdfs(folder / f) for f in DEEPLOG_FILES]
-        table = HDFS.validate(pd.concat([t for t, _ in parts], ignore_index=True), str(folder))
+        table = HDFS_SCHEMA.validate(pd.concat([t for t, _ in parts], ignore_index=True), str(folder))
         meta = {"source": str(folder), "format": "DeepLog sessions (untimed)", "dataset": self.name,
                 "origin": "DeepLog HDFS_v1 sessions from SECGEN_BENCH_DATA (offline; the normal test file is absent)",
                 "rows": len(table), "sequences": sum(m["sequences"] for _, m in parts),
                 "anomalous_sequences": sum(m["anomalous_sequences"] for _, m in parts)}
-        return LoadedData(table, HDFS, meta)
+        return LoadedData(table, HDFS_SCHEMA, meta)
 
     @classmethod
     def sniff(cls, path: Path) -> bool:

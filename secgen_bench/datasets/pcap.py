@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
+from secgen_bench.datasets import common as cm
 from secgen_bench.datasets.base import Dataset, LoadedData
 from secgen_bench.datasets.schemas import PACKETS, PCAP_FLOWS
 
@@ -251,7 +251,7 @@ def packet_sequences(path: str | Path, *, idle_timeout: float = 120.0, max_packe
     return LoadedData(table, PACKETS, meta)
 
 
-class PcapDataset(Dataset):
+class Pcap(Dataset):
     """Bidirectional flows from a pcap/pcapng capture (packet sequences via packet_sequences())."""
 
     name = "pcap"
@@ -260,13 +260,12 @@ class PcapDataset(Dataset):
     requires = ("dpkt",)
     extra = "pcap"
     needs_path = True
+    sample_file = ("pcaps", "test-cc-capture-1.pcap")
+    file_hint = "a capture file"
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default",
              idle_timeout: float = 120.0) -> LoadedData:
-        if path is None:
-            path = cm.shared_file("pcaps", "test-cc-capture-1.pcap")
-            if path is None:
-                raise ValueError("pcap: give a capture file with --data PATH")
+        path = self.default_path() if path is None else path
         flows, meta = read_capture(path, idle_timeout=idle_timeout, max_packets=0)
         table = flows_table(flows, str(path))
         meta.update(dataset=self.name, rows=len(table))
@@ -276,11 +275,7 @@ class PcapDataset(Dataset):
                   profile: str = "default") -> LoadedData:
         if track != "packets":
             return super().load_view(track, path, seed=seed, profile=profile)
-        if path is None:
-            path = cm.shared_file("pcaps", "test-cc-capture-1.pcap")
-            if path is None:
-                raise ValueError("pcap: give a capture file with --data PATH")
-        return packet_sequences(path)
+        return packet_sequences(self.default_path() if path is None else path)
 
     @classmethod
     def sniff(cls, path: Path) -> bool:

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
+from secgen_bench.datasets import common as cm
 from secgen_bench.datasets.base import Dataset, LoadedData
-from secgen_bench.datasets.schemas import UGR16
+from secgen_bench.datasets.schemas import UGR16 as UGR16_SCHEMA
 
 NETSHARE = ("srcip", "dstip", "srcport", "dstport", "proto", "ts", "td", "pkt", "byt")
 OFFICIAL = ("te", "td", "sa", "da", "sp", "dp", "pr", "flg", "fwd", "stos", "pkt", "byt", "label")
@@ -65,7 +65,7 @@ def from_netshare(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         "byt": cm.to_number(frame["byt"], path, "byt", integer=True),
         "type": cm.clean_str(frame["type"]) if "type" in frame else "-",
     })
-    return UGR16.validate(cm.sort_by_time(table, "ts"), str(path))
+    return UGR16_SCHEMA.validate(cm.sort_by_time(table, "ts"), str(path))
 
 
 def from_official(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -84,7 +84,7 @@ def from_official(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         "byt": cm.to_number(frame["byt"], path, "byt", integer=True, header_lines=0),
         "type": cm.clean_str(frame["label"]),
     })
-    return UGR16.validate(cm.sort_by_time(table, "ts"), str(path))
+    return UGR16_SCHEMA.validate(cm.sort_by_time(table, "ts"), str(path))
 
 
 def read_ugr16(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
@@ -100,33 +100,35 @@ def _looks_official(line: str) -> bool:
     return len(parts) == len(OFFICIAL) and len(parts[0]) >= 19 and parts[0][4] == "-" and parts[0][10] == " "
 
 
-class UGR16Dataset(Dataset):
+class UGR16(Dataset):
     """UGR'16 NetFlow (Universidad de Granada), NetShare sample or official week files."""
 
     name = "ugr16"
     version = "1.0"
     description = "UGR'16 ISP NetFlow (NetShare CSV or official week files); IPs as dotted quads"
     source = "https://nesg.ugr.es/nesg-ugr16/"
+    sample_file = ("ugr16", "ugr16_1k.csv")
+    download_source = "ugr16-march-week3"
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
         if path is not None:
             table = read_ugr16(path)
-            return LoadedData(table, UGR16, {"source": str(path), "dataset": self.name, "rows": len(table)})
-        sample = cm.shared_file("ugr16", "ugr16_1k.csv")
+            return LoadedData(table, UGR16_SCHEMA, {"source": str(path), "dataset": self.name, "rows": len(table)})
+        sample = self.sample_path()
         if sample is not None:
             table = read_ugr16(sample)
-            return LoadedData(table, UGR16, {"source": str(sample), "origin": "NetShare 1,000-flow sample (offline)",
+            return LoadedData(table, UGR16_SCHEMA, {"source": str(sample), "origin": "NetShare 1,000-flow sample (offline)",
                                              "dataset": self.name, "rows": len(table)})
         from secgen_bench.datasets.download import fetch
 
-        archive = fetch("ugr16-march-week3")
+        archive = fetch(self.download_source)
         with tarfile.open(archive) as tf:
             member = next((m for m in tf.getmembers() if m.isfile()), None)
             if member is None:
                 raise cm.DataFormatError(f"{archive}: archive holds no file")
             frame = pd.read_csv(tf.extractfile(member), header=None, dtype=str, keep_default_na=False, nrows=ROWS[profile])
         table = from_official(frame, Path(f"{archive}:{member.name}"))
-        return LoadedData(table, UGR16, {"source": str(archive), "origin": f"official March week 3, first {ROWS[profile]} rows",
+        return LoadedData(table, UGR16_SCHEMA, {"source": str(archive), "origin": f"official March week 3, first {ROWS[profile]} rows",
                                          "dataset": self.name, "rows": len(table)})
 
     @classmethod

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.datasets import _common as cm
-from secgen_bench.datasets.base import Dataset, LoadedData
+from secgen_bench.datasets import common as cm
+from secgen_bench.datasets.base import FileFormat
 from secgen_bench.datasets.schemas import ZEEK
 from secgen_bench.schema import Role
 
@@ -86,8 +86,12 @@ def read_conn_log(path: str | Path) -> tuple[pd.DataFrame, dict]:
                 i = int(np.flatnonzero(unset)[0])
                 raise cm.DataFormatError(f"{path}: line {lines[i]}: field 'ts' is unset")
             num = pd.to_numeric(raw, errors="coerce")
-            out[col.name] = (cm.to_time(raw, path, "ts", unit="s") if num.notna().all()
-                             else cm.to_time(raw.astype(str), path, "ts"))
+            if num.notna().any() and num.isna().any():      # epoch seconds with a stray text: name the stray one
+                i = int(np.flatnonzero(num.isna().to_numpy())[0])
+                raise cm.DataFormatError(f"{path}: line {lines[i]}: column 'ts': unparsable timestamp {raw.iloc[i]!r} "
+                                         f"(other lines give epoch seconds)")
+            out[col.name] = (cm.to_time(raw, path, "ts", unit="s", rows=rows) if num.notna().all()
+                             else cm.to_time(raw.astype(str), path, "ts", rows=rows))
         elif col.dtype == "object":
             out[col.name] = cm.clean_str(raw.where(~unset, "-"))
         else:
@@ -97,22 +101,18 @@ def read_conn_log(path: str | Path) -> tuple[pd.DataFrame, dict]:
     return ZEEK.validate(cm.sort_by_time(pd.DataFrame(out), "ts"), str(path)), meta
 
 
-class ZeekDataset(Dataset):
+class Zeek(FileFormat):
     """Zeek conn.log (TSV or JSON lines) as bidirectional connection records."""
 
     name = "zeek"
     version = "1.0"
     description = "Zeek conn.log connections (TSV with #fields, or JSON lines)"
-    needs_path = True
+    schema = ZEEK
+    sample_file = ("zeek", "test9-mixed_conn.log")
+    file_hint = "a conn.log"
 
-    def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default") -> LoadedData:
-        if path is None:
-            path = cm.shared_file("zeek", "test9-mixed_conn.log")
-            if path is None:
-                raise ValueError("zeek: give a conn.log with --data PATH")
-        table, meta = read_conn_log(path)
-        meta["dataset"] = self.name
-        return LoadedData(table, ZEEK, meta)
+    def read(self, path: str | Path) -> tuple[pd.DataFrame, dict]:
+        return read_conn_log(path)
 
     @classmethod
     def sniff(cls, path: Path) -> bool:

@@ -6,7 +6,6 @@ records (a lost worker loses no finished result).
 """
 from __future__ import annotations
 
-import importlib
 import random
 import time
 from pathlib import Path
@@ -19,11 +18,9 @@ from secgen_bench.runner.store import read_json, read_table, refuse_pickled_tabl
 
 
 def import_target(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    obj = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
+    from secgen_bench import registry
+
+    return registry.import_target(target)
 
 
 def load_prepared(data_dir: Path):

@@ -13,7 +13,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from secgen_bench.schema import SchemaError
+from secgen_bench.schema import INT64_SAFE_MAX, SchemaError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,20 +122,29 @@ def to_number(values: pd.Series, path: Path, column: str, *, header_lines: int =
     if non_negative:
         bad |= num < 0
     if integer:
-        bad |= np.isfinite(num) & (num != np.round(num))
+        bad |= np.isfinite(num) & ((num != np.round(num)) | (np.abs(num) > INT64_SAFE_MAX))   # the cast would wrap
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         row = int(rows[i]) if rows is not None else i
-        what = "negative" if np.isfinite(num[i]) and num[i] < 0 else ("non-integer" if np.isfinite(num[i]) else "non-numeric")
+        what = ("non-numeric" if not np.isfinite(num[i]) else "negative" if num[i] < 0
+                else "too large (beyond 64-bit integers)" if np.abs(num[i]) > INT64_SAFE_MAX else "non-integer")
         raise DataFormatError(f"{path}: line {line_of(row, header_lines)}: column {column!r}: {what} value {values.iloc[i]!r}")
     return num.astype("int64") if integer else num
 
 
 def to_time(values: pd.Series, path: Path, column: str, *, header_lines: int = 1, fmt: str | None = None,
-            unit: str | None = None) -> pd.Series:
-    """Parse timestamps; the first unparsable one is reported with its file line."""
+            unit: str | None = None, rows: np.ndarray | None = None) -> pd.Series:
+    """Parse timestamps; the first unparsable one is reported with its file line (``rows`` as in :func:`to_number`)."""
+    def line(i: int) -> int:
+        return line_of(int(rows[i]) if rows is not None else i, header_lines)
+
     if unit is not None:
-        num = to_number(values, path, column, header_lines=header_lines, non_negative=True)
+        num = to_number(values, path, column, header_lines=header_lines, non_negative=True, rows=rows)
+        late = num >= float(pd.Timestamp.max.value) / {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}[unit]
+        if late.any():                      # pandas would raise OverflowError deep inside the conversion
+            i = int(np.flatnonzero(late)[0])
+            raise DataFormatError(f"{path}: line {line(i)}: column {column!r}: timestamp out of range "
+                                  f"(after {pd.Timestamp.max.year}) {values.iloc[i]!r}")
         text = values.astype(str).str.strip()
         parts = text.str.extract(r"^(\d+)(?:\.(\d*))?$")
         if parts[0].notna().all():          # exact decimal -> integer nanoseconds (no float rounding)
@@ -150,7 +159,7 @@ def to_time(values: pd.Series, path: Path, column: str, *, header_lines: int = 1
     bad = out.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DataFormatError(f"{path}: line {line_of(i, header_lines)}: column {column!r}: unparsable timestamp {values.iloc[i]!r}")
+        raise DataFormatError(f"{path}: line {line(i)}: column {column!r}: unparsable timestamp {values.iloc[i]!r}")
     return out.reset_index(drop=True).astype("datetime64[ns]")
 
 
