@@ -95,17 +95,17 @@ def test_missing_data_is_explained_not_fatal(run_dir, tmp_path):
     shutil.copytree(run_dir, broken)
     (broken / "run.json").unlink()
     for data in (broken / "data").iterdir():
-        (data / "train.pkl").unlink()
+        (data / "train.parquet").unlink()
     for rec in broken.glob("jobs/*/metrics/dkc.json"):
         rec.unlink()
     found = sections(render(RunView(broken)))
     assert list(found) == SECTION_IDS
     assert "section-error" not in "".join(found.values())
-    assert "train.pkl / schema.json) is missing" in found["marginals"]
-    assert "train.pkl / schema.json) is missing" in found["correlations"]
-    assert "train.pkl / schema.json) is missing" in found["temporal"]
+    assert "train.parquet / schema.json) is missing" in found["marginals"]
+    assert "train.parquet / schema.json) is missing" in found["correlations"]
+    assert "train.parquet / schema.json) is missing" in found["temporal"]
     assert "no DKC records" in found["dkc"]
-    assert "run.json is missing" in found["metadata"] and "train.pkl is missing" in found["metadata"]
+    assert "run.json is missing" in found["metadata"] and "train.parquet is missing" in found["metadata"]
     assert "ERROR" in found["leaderboard"]
 
 

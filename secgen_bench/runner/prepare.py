@@ -14,7 +14,7 @@ from secgen_bench.datasets.base import LoadedData
 from secgen_bench.datasets.loading import DatasetSource, load_dataset
 from secgen_bench.runner.paths import child_of
 from secgen_bench.runner.plan import DatasetRef, Protocol
-from secgen_bench.runner.store import RunStore, read_json, read_pickle, write_json, write_pickle
+from secgen_bench.runner.store import RunStore, read_json, read_table, refuse_pickled_tables, write_json, write_table
 from secgen_bench.schema import FlowSchema, table_fingerprint
 
 if TYPE_CHECKING:  # the driver hands its track in; this module never imports the tracks
@@ -35,13 +35,14 @@ def prepare_dataset(store: RunStore, source: DatasetSource, protocol: Protocol, 
     key = f"{source.label}-{table_fingerprint(train)[:8]}{table_fingerprint(holdout)[:8]}{data.schema.fingerprint()[:8]}"
     ref = DatasetRef(source.label, key, len(train), len(holdout))
     ddir = child_of(store.root / "data", store.data_dir(key), "data folder")
+    refuse_pickled_tables(ddir)
     if not (ddir / "schema.json").exists():
-        write_pickle(ddir / "train.pkl", train)
-        write_pickle(ddir / "holdout.pkl", holdout)
+        write_table(ddir / "train.parquet", train)
+        write_table(ddir / "holdout.parquet", holdout)
         write_json(ddir / "meta.json", {"label": source.label, "n_train": len(train), "n_holdout": len(holdout),
                                         "track": getattr(data, "track", None), **_plain(data.meta)})
         if track.resplits_per_seed:  # each job draws its own seed's split from the whole labelled table
-            write_pickle(ddir / "table.pkl", table)
+            write_table(ddir / "table.parquet", table)
         write_json(ddir / "schema.json", data.schema.to_dict())
     return ref, LoadedData(train, data.schema, data.meta)
 
@@ -59,8 +60,9 @@ def _plain(meta: dict) -> dict:
 
 # ---- job side ------------------------------------------------------------------------------------------
 def load_prepared(data_dir: Path):
-    train = read_pickle(data_dir / "train.pkl")
-    holdout = read_pickle(data_dir / "holdout.pkl")
+    refuse_pickled_tables(data_dir)
+    train = read_table(data_dir / "train.parquet")
+    holdout = read_table(data_dir / "holdout.parquet")
     schema = FlowSchema.from_dict(read_json(data_dir / "schema.json"))
     return train, holdout, schema
 
@@ -71,7 +73,8 @@ def load_schema(data_dir: Path) -> FlowSchema:
 
 def load_labelled_table(data_dir: Path):
     """The whole labelled table (stored by a track that re-splits it per seed)."""
-    if not (data_dir / "table.pkl").exists():
-        raise FileNotFoundError(f"{data_dir}: no table.pkl (the labelled table each job of this track "
+    refuse_pickled_tables(data_dir)
+    if not (data_dir / "table.parquet").exists():
+        raise FileNotFoundError(f"{data_dir}: no table.parquet (the labelled table each job of this track "
                                 f"splits by its seed)")
-    return read_pickle(data_dir / "table.pkl")
+    return read_table(data_dir / "table.parquet")

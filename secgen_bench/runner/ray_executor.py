@@ -42,7 +42,7 @@ from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.store import atomic_write_bytes
 from secgen_bench.runner.task import Task, run_task
 
-DATA_FILES = ("train.pkl", "holdout.pkl", "table.pkl", "schema.json", "meta.json")
+DATA_FILES = ("train.parquet", "holdout.parquet", "table.parquet", "schema.json", "meta.json")
 JOB_FILES = ("synthetic.csv", "scores.csv")  # what a job writes beside its records
 
 

@@ -61,7 +61,7 @@ class AnomalyTrack(Track):
     def split(self, table: pd.DataFrame, data: LoadedData, source: DatasetSource, protocol: Protocol,
               profile: str) -> tuple[pd.DataFrame, pd.DataFrame, LoadedData]:
         """Normal-only train, test at the natural ratio (seed 0's split: it identifies the dataset and fills
-        train.pkl/holdout.pkl; the jobs split the stored table again with their own seed)."""
+        train.parquet/holdout.parquet; the jobs split the stored table again with their own seed)."""
         split = anomaly_split(table, data.schema, profile=profile, holdout_fraction=protocol.holdout_fraction,
                               seed=0, source=source.label)
         meta = {**data.meta, **{f"anomaly_{k}": v for k, v in split.description.items()}}
