@@ -63,7 +63,7 @@ def _profile(args) -> str:
 
 
 def _dataset_sources(args, default: str | None = "simnet"):
-    from secgen_bench.runner.run import DatasetSource
+    from secgen_bench.datasets.loading import DatasetSource
 
     if args.data and args.dataset:
         raise UsageError("give either -d/--dataset or --data, not both")
@@ -183,26 +183,19 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from secgen_bench import leaderboard, registry
+    from secgen_bench import leaderboard
+    from secgen_bench.runner import RunRequest, run_benchmark
     from secgen_bench.runner.executor import make_executor
     from secgen_bench.runner.plan import protocol_for
-    from secgen_bench.runner.run import RunRequest, run_benchmark
+    from secgen_bench.tracks import track_of
 
     _check_run_options(args)
     if bool(args.all) == bool(args.generators):
         raise UsageError("choose the generators: --all or -g NAME[,NAME]")
     gens = _csv_list(args.generators)
     sources = _dataset_sources(args)
-    anomaly = _run_track(args, sources) == "anomaly"   # anomaly track: the names are detectors
-    for g in gens:
-        (registry.detectors if anomaly else registry.generators).entry(g)
     metrics = _csv_list(args.metrics) if args.metrics and args.metrics != "all" else None
-    if anomaly:
-        from secgen_bench.anomaly.track import metric_names
-
-        metric_names(metrics)
-    for m in [] if anomaly else metrics or []:
-        registry.metrics.entry(m)
+    track_of(sources[0], args.track).check_names(gens, metrics)   # the track says what -g names
     profile = _profile(args)
     size = _sample_size(args.sample_size)
     proto = protocol_for(profile, seeds=_int_list(args.seeds, "--seeds") if args.seeds else None,
@@ -210,10 +203,12 @@ def cmd_run(args) -> int:
                          **({} if size == "profile" else {"sample_size": size}))
     if args.resume and not args.out:
         raise UsageError("--resume needs the --out DIR of the run to continue")
+    if args.extend and not args.resume:
+        raise UsageError("--extend adds jobs to a run: use it with --resume --out DIR")
     out = Path(args.out or f"runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     request = RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
                          metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
-                         use_cache=not args.no_cache, track=args.track)
+                         use_cache=not args.no_cache, track=args.track, extend=args.extend)
     executor = make_executor(args.executor, workers=args.workers, address=args.address)
     progress = _progress(args)
     with progress:
@@ -234,21 +229,13 @@ def _check_run_options(args) -> None:
     _seeds(args.seeds)
     _check_out_dir(args.out)
     if args.set:
-        from secgen_bench import registry
+        from secgen_bench.tracks import track_of
 
         if bool(args.all) == bool(args.generators):
             raise UsageError("choose the generators: --all or -g NAME[,NAME]")
-        anomaly = _run_track(args, _dataset_sources(args)) == "anomaly"
-        _check_overrides(args.set, registry.detectors if anomaly else registry.generators,
-                         _csv_list(args.generators) or None)
+        track = track_of(_dataset_sources(args)[0], args.track)   # its plugins are what --set configures
+        _check_overrides(args.set, track.plugin_registry(), _csv_list(args.generators) or None)
     _check_device(args.device)
-
-
-def _run_track(args, sources) -> str:
-    """--track, else the track of the (first) registered dataset."""
-    from secgen_bench.runner.run import _dataset_track
-
-    return args.track or _dataset_track(sources[0])
 
 
 def _write_leaderboards(root: Path, boards) -> None:
@@ -397,6 +384,8 @@ def _add_ranking_arg(s) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from secgen_bench.tracks import track_names
+
     p = _Parser(prog="secgen-bench", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"secgen-bench {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -419,14 +408,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sample-size", help="rows per subsample, or 'all'")
     s.add_argument("--out", help="run directory (default: runs/<timestamp>)")
     s.add_argument("--resume", action="store_true", help="continue --out, skipping finished jobs")
+    s.add_argument("--extend", action="store_true", help="with --resume: add jobs the run's plan does not hold")
     s.add_argument("--timeout", type=float, help="seconds per job before it is killed (TIMEOUT)")
     s.add_argument("--memory-limit", type=float, help="MB of resident memory per job before it is killed")
     s.add_argument("--workers", type=int, default=1, help="jobs at a time (local executor)")
     s.add_argument("--executor", default="local", choices=["local", "ray"])
     s.add_argument("--address", help="Ray cluster address (auto or HOST:PORT)")
     s.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    s.add_argument("--track", choices=["flows", "packets", "anomaly"],
-                   help="which track (default: the dataset's); anomaly: -g/--all name detectors")
+    s.add_argument("--track", choices=track_names(),
+                   help="which track (default: the dataset's); -g/--all name that track's generators or detectors")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")

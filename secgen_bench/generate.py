@@ -54,7 +54,7 @@ def generate(name: str, source, n: int, output: str | Path, *, seed: int = 0, pr
     Returns the number of rows written.
     """
     from secgen_bench import registry
-    from secgen_bench.runner.run import load_dataset
+    from secgen_bench.datasets.loading import load_dataset
     from secgen_bench.runner.store import write_csv
 
     if n < 0:

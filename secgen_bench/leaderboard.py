@@ -32,6 +32,7 @@ import pandas as pd
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
 from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.planned import is_planned, planned_job_keys
 from secgen_bench.runner.store import RunStore
 
 STRICT, TIES = ranking_rules.STRICT, ranking_rules.TIES
@@ -94,10 +95,14 @@ class Board:
 
 
 def _records(store: RunStore, pattern: str):
-    """(path, record) of every ``jobs/<pattern>`` file; a file that is not a record is a ValueError naming it."""
+    """(path, record) of every ``jobs/<pattern>`` file of a planned job; a file that is not a record is a ValueError
+    naming it."""
     from secgen_bench.runner.store import read_json
 
+    planned = planned_job_keys(store.root)
     for path in sorted((store.root / "jobs").glob(pattern)):
+        if not is_planned(path, store.root / "jobs", planned):
+            continue
         try:
             rec = read_json(path)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -129,7 +134,7 @@ def records_frame(store: RunStore) -> pd.DataFrame:
 
 
 def build(run_dir: str | Path, ranking: str = TIES) -> list[Board]:
-    """One board per dataset of the run, ranked by ``ranking`` ("ties" or "strict")."""
+    """One board per dataset of the run (the jobs of its plan), ranked by ``ranking`` ("ties" or "strict")."""
     ranking_rules.check_ranking(ranking)
     store = RunStore(run_dir)
     if not (store.root / "jobs").is_dir():

@@ -20,7 +20,9 @@ import pandas as pd
 from secgen_bench import leaderboard
 from secgen_bench.leaderboard import Board
 from secgen_bench.runner.plan import REFERENCE, Protocol, protocol_for
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
 
 PAPER_GENERATORS = {  # paper name -> our generator name
     "IndependentBN": "independent-bn", "SequenceBN": "sequence-bn", "TVAE": "tvae", "CTGAN": "ctgan",

@@ -13,8 +13,10 @@ from secgen_bench.datasets.base import Dataset, LoadedData
 from secgen_bench.datasets.schemas import HDFS
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
-from secgen_bench.runner.store import read_pickle
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
+from secgen_bench.runner.store import read_table
 
 HAS_HMM = importlib.util.find_spec("hmmlearn") is not None
 
@@ -122,8 +124,8 @@ def test_detectors_run_as_jobs_and_rank_on_a_leaderboard(toy_plugins, tmp_path):
     assert recs[("broken", "f1")]["value"] is None
     # training data kept its labels and holds normal sequences only; the test set has both
     data_dir = next((out / "data").iterdir())
-    assert set(read_pickle(data_dir / "train.pkl")["label"]) == {"normal"}
-    assert set(read_pickle(data_dir / "holdout.pkl")["label"]) == {"normal", "anomaly"}
+    assert set(read_table(data_dir / "train.parquet")["label"]) == {"normal"}
+    assert set(read_table(data_dir / "holdout.parquet")["label"]) == {"normal", "anomaly"}
     scores = pd.read_csv(store.job_dir(js["tadam"]["job_key"]) / "scores.csv")
     assert len(scores) == 216 and list(scores.columns) == ["block_id", "score", "label"]
     assert scores.loc[scores["label"] == "anomaly", "score"].min() > scores.loc[scores["label"] == "normal", "score"].median()

@@ -78,7 +78,7 @@ def test_plugin_overrides_refuses_what_nobody_would_read(items, chosen, message)
 def test_generate_writes_what_fit_and_sample_draws(tmp_path):
     from secgen_bench import registry
     from secgen_bench.generate import fit_and_sample, generate
-    from secgen_bench.runner.run import DatasetSource, load_dataset
+    from secgen_bench.datasets.loading import DatasetSource, load_dataset
     from secgen_bench.tables import read_flow_csv
 
     source = DatasetSource(name="simnet")

@@ -77,7 +77,9 @@ class WorseCopycat(Copycat):
 
 def test_a_generator_made_worse_fails_compare_naming_it(plugins, tmp_path, capsys):
     from secgen_bench.runner.plan import protocol_for
-    from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+    from secgen_bench.datasets.loading import DatasetSource
+    from secgen_bench.runner.request import RunRequest
+    from secgen_bench.runner.run import run_benchmark
 
     def run(out, gen_target):
         registry.generators.unregister("copycat")

@@ -13,7 +13,9 @@ import pytest
 from secgen_bench.generators.marginals import IndependentMarginals
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
 
 EXTRA_GENERATORS = {  # registered by the conftest ``plugins`` fixture beside the test plugins
     "counting-crasher": "tests.test_ray_executor:CountingCrasher",
@@ -137,7 +139,8 @@ def test_resume_on_ray_skips_jobs_finished_by_the_local_executor(ray_cluster, pl
     out = tmp_path / "run"
     run_benchmark(request(out, ["copycat"], seeds=(0,)), LocalExecutor(1))
     events = []
-    run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True), RayExecutor(), on_event=events.append)
+    run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True, extend=True), RayExecutor(),
+                  on_event=events.append)
     kinds = [e.kind for e in events]
     assert kinds.count("skipped") == 2 and kinds.count("finished") == 2
 

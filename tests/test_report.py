@@ -14,7 +14,9 @@ from secgen_bench.report.collect import RunView  # noqa: E402
 from secgen_bench.report.html import SECTION_IDS, render  # noqa: E402
 from secgen_bench.runner.executor import LocalExecutor  # noqa: E402
 from secgen_bench.runner.plan import protocol_for  # noqa: E402
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark  # noqa: E402
+from secgen_bench.datasets.loading import DatasetSource  # noqa: E402
+from secgen_bench.runner.request import RunRequest  # noqa: E402
+from secgen_bench.runner.run import run_benchmark  # noqa: E402
 from tests.conftest import registered_test_plugins  # noqa: E402
 
 
@@ -82,17 +84,17 @@ def test_missing_data_is_explained_not_fatal(run_dir, tmp_path):
     shutil.copytree(run_dir, broken)
     (broken / "run.json").unlink()
     for data in (broken / "data").iterdir():
-        (data / "train.pkl").unlink()
+        (data / "train.parquet").unlink()
     for rec in broken.glob("jobs/*/metrics/dkc.json"):
         rec.unlink()
     found = sections(render(RunView(broken)))
     assert list(found) == SECTION_IDS
     assert "section-error" not in "".join(found.values())
-    assert "train.pkl / schema.json) is missing" in found["marginals"]
-    assert "train.pkl / schema.json) is missing" in found["correlations"]
-    assert "train.pkl / schema.json) is missing" in found["temporal"]
+    assert "train.parquet / schema.json) is missing" in found["marginals"]
+    assert "train.parquet / schema.json) is missing" in found["correlations"]
+    assert "train.parquet / schema.json) is missing" in found["temporal"]
     assert "no DKC records" in found["dkc"]
-    assert "run.json is missing" in found["metadata"] and "train.pkl is missing" in found["metadata"]
+    assert "run.json is missing" in found["metadata"] and "train.parquet is missing" in found["metadata"]
     assert "ERROR" in found["leaderboard"]
 
 

@@ -32,7 +32,9 @@ from secgen_bench.report import write_report  # noqa: E402
 from secgen_bench.report.html import SECTION_IDS  # noqa: E402
 from secgen_bench.runner.executor import LocalExecutor  # noqa: E402
 from secgen_bench.runner.plan import protocol_for  # noqa: E402
-from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark  # noqa: E402
+from secgen_bench.datasets.loading import DatasetSource  # noqa: E402
+from secgen_bench.runner.request import RunRequest  # noqa: E402
+from secgen_bench.runner.run import run_benchmark  # noqa: E402
 from tests.conftest import registered_test_plugins  # noqa: E402
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")

@@ -11,7 +11,10 @@ import pytest
 
 from secgen_bench.runner.executor import LocalExecutor
 from secgen_bench.runner.plan import protocol_for
-from secgen_bench.runner.run import DatasetSource, RunError, RunRequest, run_benchmark
+from secgen_bench.datasets.loading import DatasetSource
+from secgen_bench.errors import RunError
+from secgen_bench.runner.request import RunRequest
+from secgen_bench.runner.run import run_benchmark
 from secgen_bench.runner.store import RunStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,7 +104,9 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     from tests.plugins import IndependentMarginals
     from secgen_bench.runner.plan import protocol_for
-    from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+    from secgen_bench.datasets.loading import DatasetSource
+    from secgen_bench.runner.request import RunRequest
+    from secgen_bench.runner.run import run_benchmark
     from tests.conftest import registered_test_plugins
     proto = protocol_for("quick", seeds=(0, 1, 2, 3), sample_size=50)
     with registered_test_plugins({"slowpoke": "tests.slow_plugins:Slowpoke"}):

@@ -1,8 +1,8 @@
-"""The anomaly track inside the runner: detector references, its four metrics, and their records.
+"""What the anomaly track (secgen_bench.tracks.anomaly) scores with: detector configurations and its four metrics.
 
-A detector job fits on the prepared training table (normal sequences), scores
-the test table and turns the scores into the same per-metric outcome dicts as
-``evaluation.evaluate`` (so records and leaderboards need nothing special).
+A detector job fits on the training sequences, scores the test set, and
+:func:`metric_outcomes` turns the scores into the same per-metric outcome dicts
+as ``evaluation.evaluate`` (so records and leaderboards need nothing special).
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pandas as pd
 
 from secgen_bench import registry
 
-TRACK = "anomaly"
 METRIC_VERSION = "1"
 # metric name -> (key in evaluate_scores' result, direction)
 METRICS: dict[str, tuple[str, str]] = {
@@ -73,5 +72,5 @@ def metric_outcomes(scores: pd.Series, labels: pd.Series, names: Sequence[str], 
     return out
 
 
-__all__ = ["TRACK", "METRICS", "METRICS_TARGET", "METRIC_VERSION", "metric_names", "detector_config",
+__all__ = ["METRICS", "METRICS_TARGET", "METRIC_VERSION", "metric_names", "detector_config",
            "labels_of", "metric_outcomes"]

@@ -57,7 +57,7 @@ def _load(args, seed: int = 0):
     """The validated table of PATH or -d NAME, exactly as ``secgen-bench run`` would load it."""
     from secgen_bench import registry
     from secgen_bench.errors import UsageError
-    from secgen_bench.runner.run import DatasetSource, load_dataset
+    from secgen_bench.datasets.loading import DatasetSource, load_dataset
 
     if bool(args.path) == bool(args.dataset):
         raise UsageError(f"datasets {args.datasets_command}: give a data file PATH or -d NAME (exactly one)")

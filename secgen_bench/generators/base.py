@@ -9,13 +9,13 @@ checks every sample against this contract (:func:`check_sample`).
 from __future__ import annotations
 
 import dataclasses
-import pickle
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 import pandas as pd
 
 from secgen_bench.config import build_config, config_hash
+from secgen_bench.persistence import load_state, save_state
 from secgen_bench.schema import FlowSchema, SchemaError
 
 
@@ -75,17 +75,30 @@ class Generator:
 
     # -- persistence ------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Pickle the fitted generator (override for models with their own format)."""
-        with open(path, "wb") as fh:
-            pickle.dump(self, fh)
+        """Write the fitted generator as data (JSON + npz, see secgen_bench.persistence), never a pickle;
+        torch modules are saved as CPU copies. A plugin's classes may be saved beside the allowlisted ones
+        when they live in its own package."""
+        save_state(self, path, also_allow=(_package_of(type(self)),))
 
     @classmethod
     def load(cls, path: str | Path) -> "Generator":
-        with open(path, "rb") as fh:
-            obj = pickle.load(fh)
-        if not isinstance(obj, cls):
-            raise TypeError(f"{path}: holds a {type(obj).__name__}, not a {cls.__name__}")
+        """Read a file written by :meth:`save`: it can name only allowlisted classes, so it runs no code.
+        Torch modules go back onto ``self.device`` when it exists, else the model runs on the CPU."""
+        obj = load_state(path, cls, also_allow=(_package_of(cls),))
+        obj._restore_device()
         return obj
+
+    def _restore_device(self) -> None:
+        if getattr(self, "device", "cpu") == "cpu":
+            return
+        import torch
+
+        if not torch.cuda.is_available():
+            self.device = "cpu"
+            return
+        for key, value in vars(self).items():
+            if isinstance(value, torch.nn.Module):
+                setattr(self, key, value.to(self.device))
 
     # -- identity for caches ----------------------------------------------
     @property
@@ -94,6 +107,11 @@ class Generator:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config!r}, device={self.device!r})"
+
+
+def _package_of(cls: type) -> str:
+    """The top-level package of a generator class: the code the user already runs by choosing it."""
+    return cls.__module__.partition(".")[0]
 
 
 def resolve_device(device: str | None) -> str:

@@ -37,7 +37,7 @@ import pandas as pd
 from secgen_bench.config import check_option_bounds
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.ip2vec import IP2Vec
-from secgen_bench.generators.common.torch_support import TorchPickleMixin, seeded, torch_generator
+from secgen_bench.generators.common.torch_support import seeded, torch_generator
 
 DAY_SECONDS = 86400.0
 
@@ -63,7 +63,7 @@ class EWGANGPConfig:
                             positive=("lr_generator", "lr_critic"), non_negative=("gp_lambda", "cpu_threads"))
 
 
-class EWGANGP(TorchPickleMixin, Generator):
+class EWGANGP(Generator):
     """WGAN-GP over IP2Vec-embedded flows (reimplementation of Ring et al. 2019, embedding variant)."""
 
     name = "ewgan-gp"

@@ -44,7 +44,7 @@ import pandas as pd
 
 from secgen_bench.generators.common.flow_tokens import ColumnCodec
 from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
-from secgen_bench.generators.common.torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
+from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.common.torch_training import train_steps
 
 BOS, EOS = 0, 1
@@ -77,7 +77,7 @@ class PacketTransformerConfig(PacketWordsConfig):
             raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
 
 
-class PacketTransformer(TorchPickleMixin, PerServiceSequenceGenerator):
+class PacketTransformer(PerServiceSequenceGenerator):
     """GPT-2-style decoder over (symbol, size bin, IAT bin) packet tokens, one model for all services."""
 
     name = "packet-transformer"

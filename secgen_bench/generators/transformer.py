@@ -29,7 +29,7 @@ import pandas as pd
 
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.flow_tokens import FlowTokenizer, TimeDensity
-from secgen_bench.generators.common.torch_support import TorchPickleMixin, check_gpt_options, seeded, torch_generator
+from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.common.torch_training import train_steps
 
 
@@ -57,7 +57,7 @@ class TransformerConfig:
             raise ValueError(f"option 'top_k' must be >= 0 (0 = off), got {self.top_k}")
 
 
-class Transformer(TorchPickleMixin, Generator):
+class Transformer(Generator):
     """GPT-2-style decoder over flow tokens, trained from scratch (reimplementation of the artefact's baseline)."""
 
     name = "transformer"

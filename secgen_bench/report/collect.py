@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from secgen_bench.runner.plan import REFERENCE
-from secgen_bench.runner.store import RunStore, read_json, read_pickle
+from secgen_bench.runner.store import RunStore, read_json, read_table, refuse_pickled_tables
 
 
 @dataclass
@@ -38,11 +38,11 @@ class DatasetView:
 
     @cached_property
     def train(self) -> pd.DataFrame | None:
-        return self._pickle("train.pkl")
+        return self._table("train.parquet")
 
     @cached_property
     def holdout(self) -> pd.DataFrame | None:
-        return self._pickle("holdout.pkl")
+        return self._table("holdout.parquet")
 
     @cached_property
     def meta(self) -> dict:
@@ -51,13 +51,13 @@ class DatasetView:
         except (OSError, ValueError):
             return {}
 
-    def _pickle(self, name: str) -> pd.DataFrame | None:
+    def _table(self, name: str) -> pd.DataFrame | None:
         path = self.data_dir / name
         if not path.exists():
             self.problems.append(f"{path} is missing")
             return None
         try:
-            return read_pickle(path)
+            return read_table(path)
         except Exception as exc:  # noqa: BLE001 - a damaged file only hides its plots
             self.problems.append(f"{path} unreadable: {type(exc).__name__}: {exc}")
             return None
@@ -65,7 +65,7 @@ class DatasetView:
     @cached_property
     def samples(self) -> dict[str, tuple[int, pd.DataFrame]]:
         """Generator -> (seed, table) of its lowest-seed successful job; the Reference row is the holdout."""
-        from secgen_bench.runner.job import read_synthetic
+        from secgen_bench.runner.samples import read_synthetic
 
         out: dict[str, tuple[int, pd.DataFrame]] = {}
         if self.train is None or self.schema is None:
@@ -98,6 +98,8 @@ class RunView:
         self.root = self.store.root
         if not (self.root / "jobs").is_dir():
             raise FileNotFoundError(f"{self.root}: not a run directory (no jobs/ folder)")
+        for data_dir in sorted((self.root / "data").glob("*")):  # an older run's pickles are refused, never read
+            refuse_pickled_tables(data_dir)
 
     @cached_property
     def plan(self) -> dict:

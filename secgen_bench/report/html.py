@@ -221,7 +221,7 @@ def _marginals(view) -> str:
     for label, ds in view.datasets.items():
         out.append(_h3(label))
         if ds.train is None or ds.schema is None:
-            out.append(_missing("The prepared real data (train.pkl / schema.json) is missing."))
+            out.append(_missing("The prepared real data (train.parquet / schema.json) is missing."))
             continue
         gens = _sample_order(view, ds)
         if not gens:
@@ -257,7 +257,7 @@ def _correlations(view) -> str:
     for label, ds in view.datasets.items():
         out.append(_h3(label))
         if ds.train is None or ds.schema is None:
-            out.append(_missing("The prepared real data (train.pkl / schema.json) is missing."))
+            out.append(_missing("The prepared real data (train.parquet / schema.json) is missing."))
             continue
         cols = [c for c in ds.schema.continuous if c in ds.train.columns]
         if len(cols) < 2:
@@ -351,7 +351,7 @@ def _temporal(view) -> str:
     for label, ds in view.datasets.items():
         out.append(_h3(label))
         if ds.train is None or ds.schema is None:
-            out.append(_missing("The prepared real data (train.pkl / schema.json) is missing."))
+            out.append(_missing("The prepared real data (train.parquet / schema.json) is missing."))
             continue
         ts = ds.schema.timestamp
         if ts is None:

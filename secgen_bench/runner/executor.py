@@ -1,4 +1,4 @@
-"""Executors run job specs and hand each outcome back to the driver, which writes it.
+"""Executors run tasks and hand each outcome back to the driver, which writes it.
 
 The local executor (the default) is a small pool of supervisor threads, each
 running one job at a time in its own spawned process (see isolation.py).
@@ -7,21 +7,10 @@ Another executor (Ray) only has to provide ``run(tasks, on_done)``.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Protocol
 
-from secgen_bench.runner.isolation import Outcome, run_isolated
-
-
-@dataclass
-class Task:
-    key: str
-    spec: dict
-    workdir: Path
-    timeout_s: float
-    memory_limit_mb: float | None
-    uses_gpu: bool = False
+from secgen_bench.runner.isolation import Outcome
+from secgen_bench.runner.task import Task, run_task
 
 
 class Executor(Protocol):
@@ -45,16 +34,11 @@ class LocalExecutor:
                 on_done(futures[fut], fut.result())
 
 
-def run_task(task: Task) -> Outcome:
-    return run_isolated("secgen_bench.runner.job:execute_job", (task.spec,), task.workdir, timeout=task.timeout_s,
-                        memory_limit_mb=task.memory_limit_mb)
-
-
 def make_executor(name: str, workers: int = 1, address: str | None = None) -> Executor:
     if name == "local":
         return LocalExecutor(workers)
     if name == "ray":
-        try:
+        try:  # imported here: Ray is an optional extra (ray_executor imports task.py, never this module)
             from secgen_bench.runner.ray_executor import RayExecutor
         except ImportError as exc:
             raise ValueError(f"executor 'ray' is unavailable: {exc}") from None

@@ -5,7 +5,11 @@ job gets a fresh process (no inherited torch threads or CUDA context). The paren
 to record its peak and to enforce the memory limit, and kills the tree on
 timeout. The child is a plain ``python -c`` process in its own session (not
 multiprocessing), so it never re-runs the caller's ``__main__``. The child reports the phase it is in through a small file, so a
-timeout or crash is attributed to fit, sample or evaluate.
+timeout or crash is attributed to fit, sample or evaluate. The call and its
+outcome travel as JSON files (``.call.json``, ``.outcome.json``): a job spec and
+its result are plain data, and nothing read back from the work folder can run
+code. numpy values become Python numbers on the way, exactly as the records the
+driver writes from them.
 """
 from __future__ import annotations
 
@@ -20,7 +24,11 @@ from typing import Any
 
 import psutil
 
-from secgen_bench.runner.store import read_pickle, write_pickle
+from secgen_bench.registry import import_target
+from secgen_bench.runner.store import read_json, write_json
+
+CALL_FILE, OUTCOME_FILE = ".call.json", ".outcome.json"
+PICKLED_FILES = (".call.pkl", ".outcome.pkl")   # left by older versions: deleted unread
 
 
 @dataclass
@@ -48,10 +56,8 @@ class PhaseReporter:
 
 def child_main(workdir: str) -> None:
     """Entry of the job process: read the call from ``workdir``, run it, write the outcome there."""
-    from secgen_bench.runner.job import import_target
-
     wd = Path(workdir)
-    call = read_pickle(wd / ".call.pkl")
+    call = read_json(wd / CALL_FILE)
     reporter = PhaseReporter(wd / ".phase")
     try:
         result = import_target(call["target"])(*call["args"], reporter)
@@ -61,7 +67,11 @@ def child_main(workdir: str) -> None:
         payload = {"ok": False, "error": f"{type(exc).__name__}: {msg[0] if msg else ''}".rstrip(": "),
                    "traceback": traceback.format_exc()}
     payload["ru_maxrss_mb"] = _ru_maxrss_mb()
-    write_pickle(wd / ".outcome.pkl", payload)
+    try:
+        write_json(wd / OUTCOME_FILE, payload)
+    except (TypeError, ValueError) as exc:  # a result that is not plain data is the job's error, not a crash
+        write_json(wd / OUTCOME_FILE, {"ok": False, "error": f"result is not plain data: {exc}".splitlines()[0],
+                                       "traceback": traceback.format_exc(), "ru_maxrss_mb": payload["ru_maxrss_mb"]})
 
 
 def _ru_maxrss_mb() -> float:
@@ -120,17 +130,18 @@ def run_isolated(target: str, args: tuple, workdir: Path, *, timeout: float | No
 
     ``target`` is a ``"module:function"`` string: the child imports it, so
     plugins must live in importable modules (a class typed into a notebook
-    cannot be isolated; put it in a .py file). The child inherits this
-    process's ``sys.path``.
+    cannot be isolated; put it in a .py file). ``args`` must be plain data
+    (it travels as JSON; anything else is a TypeError here). The child inherits
+    this process's ``sys.path``.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    out_path = workdir / ".outcome.pkl"
+    out_path = workdir / OUTCOME_FILE
     phase_path = workdir / ".phase"
-    call_path = workdir / ".call.pkl"
-    for p in (out_path, phase_path, call_path):
+    call_path = workdir / CALL_FILE
+    for p in (out_path, phase_path, call_path, *(workdir / name for name in PICKLED_FILES)):
         if p.exists():
             p.unlink()
-    write_pickle(call_path, {"target": target, "args": args})
+    write_json(call_path, {"target": target, "args": list(args)}, strict=True)
     phase_path.write_text("start")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")]).strip(os.pathsep)
@@ -163,7 +174,7 @@ def run_isolated(target: str, args: tuple, workdir: Path, *, timeout: float | No
     outcome = Outcome(status or "error", phase, wall_s=wall, peak_rss_mb=peak, error=error)
     if status is None:
         if out_path.exists():
-            payload = read_pickle(out_path)
+            payload = read_json(out_path)
             outcome.peak_rss_mb = max(peak, payload.get("ru_maxrss_mb", 0.0))
             if payload["ok"]:
                 outcome.status, outcome.result = "ok", payload["result"]

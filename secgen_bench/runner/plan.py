@@ -117,6 +117,18 @@ class Job:
                 "seed": self.seed, "n_synthetic": self.n_synthetic, "profile": self.profile}
 
 
+@dataclass(frozen=True)
+class PlannedJob:
+    """A job with what its records need: its track, its metrics, and why it (or a metric) cannot run."""
+
+    job: Job
+    track: str                          # the track's name (its job body runs the job)
+    metrics: tuple[MetricRef, ...]
+    metric_errors: dict[str, str]       # metric -> why it is unavailable
+    unavailable: str | None = None      # why the generator (or detector) cannot run, None when it can
+    cacheable: bool = False             # its sample goes to (and comes from) the cross-run cache
+
+
 def metric_key(metric: MetricRef, protocol: Protocol) -> dict:
     """What a stored metric record must match to be reused on --resume."""
     return {"metric_version": metric.version, "repeats": protocol.repeats, "sample_size": protocol.sample_size}

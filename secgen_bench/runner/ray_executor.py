@@ -1,6 +1,6 @@
 """Run the benchmark's jobs as Ray tasks, on one machine or a cluster; the driver still writes every record.
 
-Each job becomes one Ray task that calls :func:`secgen_bench.runner.executor.run_task`
+Each job becomes one Ray task that calls :func:`secgen_bench.runner.task.run_task`
 on a worker, so the job is isolated in its own process there with the same
 timeout and memory limit as under the local executor. The task returns the
 :class:`Outcome` (and the synthetic CSV's bytes); the driver collects results
@@ -38,11 +38,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from secgen_bench.runner.executor import Task
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.store import atomic_write_bytes
+from secgen_bench.runner.task import Task, run_task
 
-DATA_FILES = ("train.pkl", "holdout.pkl", "table.pkl", "schema.json", "meta.json")
+DATA_FILES = ("train.parquet", "holdout.parquet", "table.parquet", "schema.json", "meta.json")
 JOB_FILES = ("synthetic.csv", "scores.csv")  # what a job writes beside its records
 
 
@@ -107,7 +107,7 @@ class RayExecutor:
                     if wants_gpu and sum(g for _, _, g in running.values()) >= gpu_slots:
                         break
                     queue.pop(0)
-                    data_dir = task.spec["data_dir"]
+                    data_dir = task.spec.data_dir
                     if data_dir not in data_refs:
                         data_refs[data_dir] = ray.put(_read_files(Path(data_dir), DATA_FILES))
                     cached = _read_files(Path(task.workdir), JOB_FILES)
@@ -153,8 +153,6 @@ def _remote_run_task(task: Task, data_files: dict[str, bytes], cached: dict[str,
                      driver_path: list[str]) -> tuple[Outcome, dict[str, bytes]]:
     """Worker side: stage the inputs in a scratch folder, run the isolated job, return the outcome and
     the job files (sample, scores) that are new or changed."""
-    from secgen_bench.runner.executor import run_task
-
     for p in driver_path:  # the job's child process inherits sys.path: let it import the driver's plugins
         if p and p not in sys.path and os.path.isdir(p):
             sys.path.append(p)
@@ -170,7 +168,7 @@ def _remote_run_task(task: Task, data_files: dict[str, bytes], cached: dict[str,
         for name, blob in cached.items():
             atomic_write_bytes(job_dir / name, blob)
         job_dir.mkdir(parents=True, exist_ok=True)
-        spec = {**task.spec, "data_dir": str(data_dir), "job_dir": str(job_dir)}
+        spec = replace(task.spec, data_dir=str(data_dir), job_dir=str(job_dir))
         outcome = run_task(replace(task, spec=spec, workdir=job_dir))
         produced = _read_files(job_dir, JOB_FILES)
         return outcome, {n: b for n, b in produced.items() if b != cached.get(n)}

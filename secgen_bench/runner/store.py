@@ -1,28 +1,37 @@
-"""The run directory: atomic JSON/CSV/pickle writes and the layout every executor shares.
+"""The run directory: atomic JSON/CSV/Parquet writes and the layout every executor shares.
 
 Layout::
 
     RUN_DIR/run.json                       the plan (profile, names, seeds, versions, machine)
-    RUN_DIR/data/<dataset_key>/            train.pkl, holdout.pkl, schema.json, meta.json
+    RUN_DIR/data/<dataset_key>/            train.parquet, holdout.parquet (table.parquet: anomaly track),
+                                           schema.json, meta.json
     RUN_DIR/jobs/<job_key>/job.json        one record per job: status, phase, timings, resources
     RUN_DIR/jobs/<job_key>/synthetic.csv   the generator's sample
     RUN_DIR/jobs/<job_key>/metrics/<metric>.json   one record per (job, metric)
 
 Every file is written to a temporary name and renamed, so a run killed at any
 moment leaves only complete files; a job counts as finished once its
-``job.json`` exists.
+``job.json`` exists. Nothing here unpickles: every file of a run directory is
+data (JSON, CSV, Parquet), and a run directory of an older version that holds
+pickled tables is refused (:func:`refuse_pickled_tables`).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 
+from secgen_bench.errors import RunError
+
+#: the prepared tables of a dataset, as written by the driver and read by jobs and reports
+TABLE_SUFFIX = ".parquet"
+DTYPES_KEY = b"secgen_bench.dtypes"
+PICKLED_TABLES = ("train.pkl", "holdout.pkl", "table.pkl")   # written by secgen-bench before the Parquet store
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it; the mode follows the umask.
@@ -56,8 +65,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(Path(path), (json.dumps(obj, indent=1, sort_keys=True, default=_json_default) + "\n").encode())
+def write_json(path: Path, obj: Any, *, strict: bool = False) -> None:
+    """``strict``: only JSON values, numpy numbers/arrays and paths (TypeError otherwise); else anything else is
+    written as its ``str``."""
+    default = _strict_json_default if strict else _json_default
+    atomic_write_bytes(Path(path), (json.dumps(obj, indent=1, sort_keys=True, default=default) + "\n").encode())
 
 
 def read_json(path: Path) -> Any:
@@ -69,16 +81,65 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
     atomic_write_bytes(Path(path), table.to_csv(index=False).encode())
 
 
-def write_pickle(path: Path, obj: Any) -> None:
-    atomic_write_bytes(Path(path), pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+def write_table(path: Path, table: pd.DataFrame) -> None:
+    """Parquet (pyarrow) with pandas' metadata, so dtypes (categoricals, datetimes, strings) and the index
+    come back exactly. The column dtypes are also kept in the file's metadata and restored on reading
+    where Parquet loses them: it has no seconds unit (``datetime64[s]`` is stored in ms) and pyarrow
+    reads categoricals of numbers back as plain numbers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=True)
+    dtypes = json.dumps([_dtype_record(t) for t in table.dtypes], default=_strict_json_default).encode()
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), DTYPES_KEY: dtypes})
+    buf = io.BytesIO()
+    pq.write_table(arrow, buf)
+    atomic_write_bytes(Path(path), buf.getvalue())
 
 
-def read_pickle(path: Path) -> Any:
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_table`; anything that is not Parquet is a one-line ValueError."""
+    path = Path(path)
     with open(path, "rb") as fh:
-        return pickle.load(fh)
+        head = fh.read(4)
+    if head[:1] == b"\x80":
+        raise RunError(f"{path}: a pickled table (pickles can run code and are no longer read); "
+                       f"rerun the benchmark into a new --out, without --resume")
+    if head != b"PAR1":
+        raise ValueError(f"{path}: not a Parquet table")
+    import pyarrow.parquet as pq
+
+    arrow = pq.read_table(path)
+    table = arrow.to_pandas()
+    stored = json.loads((arrow.schema.metadata or {}).get(DTYPES_KEY, b"[]"))
+    for i, want in enumerate(stored[:table.shape[1]]):
+        column = table.iloc[:, i]
+        if str(column.dtype) == want["dtype"]:
+            continue
+        if want["dtype"].startswith(("datetime64", "timedelta64")):
+            table.isetitem(i, column.astype(want["dtype"]))
+        elif want["dtype"] == "category" and "categories" in want:
+            table.isetitem(i, pd.Series(pd.Categorical(column, categories=want["categories"],
+                                                        ordered=want["ordered"]), index=table.index, name=column.name))
+    return table
 
 
-def _json_default(obj: Any) -> Any:
+def _dtype_record(dtype: Any) -> dict:
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype.kind in "iufb":
+        return {"dtype": "category", "categories": dtype.categories.tolist(), "ordered": bool(dtype.ordered)}
+    return {"dtype": str(dtype)}
+
+
+def refuse_pickled_tables(data_dir: Path) -> None:
+    """A data folder of a run made before the Parquet store holds pickles: RunError saying how to regenerate it."""
+    found = [name for name in PICKLED_TABLES if (Path(data_dir) / name).exists()]
+    if found:
+        raise RunError(f"{Path(data_dir) / found[0]}: this run directory was written by an older secgen-bench "
+                       f"(pickled tables can run code and are no longer read); rerun without --resume "
+                       f"into a new --out")
+
+
+def _strict_json_default(obj: Any) -> Any:
     import numpy as np
 
     if isinstance(obj, np.generic):
@@ -87,7 +148,14 @@ def _json_default(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
-    return str(obj)
+    raise TypeError(f"a {type(obj).__name__} is not plain data (JSON)")
+
+
+def _json_default(obj: Any) -> Any:
+    try:
+        return _strict_json_default(obj)
+    except TypeError:
+        return str(obj)
 
 
 class RunStore:

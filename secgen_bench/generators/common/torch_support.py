@@ -1,16 +1,14 @@
-"""Seeding, determinism and pickling for the PyTorch generators, without importing torch at load time.
+"""Seeding and determinism for the PyTorch generators, without importing torch at load time.
 
 ``seeded(seed, device)`` runs a block with torch's global generators forked
 and seeded and deterministic algorithms switched on, so a fit is repeatable
-and the caller's random state is left as it was. ``TorchPickleMixin`` makes a
-fitted generator pickle with its modules on the CPU (a model trained on a GPU
-loads on a machine without one) and puts them back on ``self.device`` when it
-can.
+and the caller's random state is left as it was. Saving and loading (modules
+as CPU arrays, back onto ``self.device`` when it exists) is
+``Generator.save``/``load`` (secgen_bench.persistence), the same for every model.
 """
 from __future__ import annotations
 
 import contextlib
-import copy
 from typing import Any, Iterator
 
 from secgen_bench.config import check_option_bounds
@@ -63,32 +61,3 @@ def torch_generator(seed: int, device: str = "cpu") -> Any:
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed))
     return gen
-
-
-class TorchPickleMixin:
-    """Pickle torch modules on the CPU; restore them onto ``self.device`` (CPU when CUDA is absent)."""
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        try:
-            import torch
-        except ImportError:  # nothing fitted with torch can exist then
-            return state
-        for key, value in state.items():
-            if isinstance(value, torch.nn.Module):
-                state[key] = copy.deepcopy(value).cpu()
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        device = getattr(self, "device", "cpu")
-        if device == "cpu":
-            return
-        import torch
-
-        if not torch.cuda.is_available():
-            self.device = "cpu"
-            return
-        for key, value in state.items():
-            if isinstance(value, torch.nn.Module):
-                setattr(self, key, value.to(device))

@@ -48,7 +48,7 @@ import pandas as pd
 from secgen_bench.config import check_option_bounds
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.ip2vec import IP2Vec
-from secgen_bench.generators.common.torch_support import TorchPickleMixin, seeded, torch_generator
+from secgen_bench.generators.common.torch_support import seeded, torch_generator
 from secgen_bench.schema import Role
 
 
@@ -81,7 +81,7 @@ class NetShareConfig:
                             positive=("lr",), non_negative=("gp_lambda", "aux_weight", "cpu_threads"))
 
 
-class NetShare(TorchPickleMixin, Generator):
+class NetShare(Generator):
     """DoppelGANger-style GAN over per-key flow series (reimplementation of NetShare's core, no DP)."""
 
     name = "netshare"

@@ -1,0 +1,43 @@
+"""Plugin names resolved to the references a plan and its records carry (target, version, configuration)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from secgen_bench import __version__, registry
+from secgen_bench.config import build_config, config_dict, config_hash
+from secgen_bench.runner.plan import REFERENCE, GeneratorRef, MetricRef
+
+
+def reference_ref() -> GeneratorRef:
+    """The real held-out data in the generator slot (scored like a generator, never ranked)."""
+    return GeneratorRef(REFERENCE, "", __version__, {}, "holdout")
+
+
+def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRef, str | None]:
+    """Resolve a generator's configuration; the second value is why it cannot run (or None)."""
+    entry = registry.generators.entry(name)
+    cls, reason = registry.generators.resolve(name)
+    if cls is None or not hasattr(cls, "Config"):
+        return GeneratorRef(name, entry.target, "?", {}, "unavailable"), reason or "cannot be imported"
+    config = build_config(cls.Config, name, profile, getattr(cls, "PROFILES", {}), overrides)
+    return GeneratorRef(name, entry.target, getattr(cls, "version", "?"), config_dict(config), config_hash(config),
+                        dict(overrides), getattr(cls, "unit", "rows")), reason
+
+
+def metric_refs(names: Sequence[str] | None, track: str) -> list[tuple[MetricRef, str | None]]:
+    """The named registry metrics (all of ``track``'s when None), each with why it cannot run (or None)."""
+    names = list(names) if names else [n for n in registry.metrics.names()
+                                       if getattr(registry.metrics.peek(n), "track", "flows") == track]
+    out = []
+    for name in names:
+        entry = registry.metrics.entry(name)
+        cls, reason = registry.metrics.resolve(name)
+        direction = getattr(getattr(cls, "direction", None), "value", "lower")
+        out.append((MetricRef(name, entry.target, getattr(cls, "version", "?"), direction,
+                              bool(getattr(cls, "in_average_rank", True))), reason))
+    return out
+
+
+def generators_for_track(track: str) -> list[str]:
+    return [n for n in registry.generators.names()
+            if getattr(registry.generators.peek(n), "track", "flows") == track]

@@ -1,0 +1,48 @@
+"""Stored synthetic samples: reading one back with its training dtypes, and the cross-run sample cache.
+
+The cache keeps each job's ``synthetic.csv`` under its job key (generator,
+version, configuration, dataset content, seed, size), so another run with the
+same job reuses the sample instead of refitting.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from secgen_bench.cache import cache_dir
+from secgen_bench.runner.paths import child_of
+
+
+def read_synthetic(path: Path, schema, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Re-read a stored sample with the training dtypes (CSV loses them)."""
+    table = pd.read_csv(path, dtype={c: str for c, t in dtypes.items() if t == "object"},
+                        keep_default_na=False, na_values=[""])
+    return schema.validate(table, source=str(path), ranges=False)
+
+
+def cache_path(key: str) -> Path:
+    root = cache_dir() / "synthetic"
+    return child_of(root, root / f"{key}.csv", "cached sample")
+
+
+def restore_cached_sample(key: str, job_dir: Path) -> bool:
+    """Copy the cached sample of job ``key`` into ``job_dir``; False when none is cached."""
+    cached = cache_path(key)
+    if not cached.exists():
+        return False
+    job_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, job_dir / "synthetic.csv")
+    return True
+
+
+def cache_sample(key: str, job_dir: Path) -> None:
+    """Keep the job's sample for later runs (never overwrites a cached one)."""
+    synthetic = job_dir / "synthetic.csv"
+    cached = cache_path(key)
+    if synthetic.exists() and not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        shutil.copyfile(synthetic, tmp)
+        tmp.replace(cached)

@@ -1,0 +1,6 @@
+"""The packets track: generators of packet sequences, scored by the sequence metrics (plugins of track packets)."""
+from __future__ import annotations
+
+from secgen_bench.tracks.flows import GenerationTrack
+
+PACKETS = GenerationTrack("packets")
