@@ -19,7 +19,8 @@ SCHEMA = FlowSchema("ids-toy", (
 NO_LABEL = FlowSchema("ids-toy-unlabelled", tuple(c for c in SCHEMA.columns if c.role is not Role.LABEL))
 
 SERVICES = [("10.0.0.1", 80, "TCP", 9.0, 12.0), ("10.0.0.2", 53, "UDP", 5.0, 2.0), ("10.0.0.3", 443, "TCP", 10.0, 20.0)]
-ATTACKS = {"scan": ("10.0.0.9", "TCP", 4.0, 1.0), "flood": ("10.0.0.1", "UDP", 12.0, 400.0)}
+# attacks reuse the benign vocabulary; what gives them away is the combination and the sizes
+ATTACKS = {"scan": ("10.0.0.2", 443, "TCP", 1.0, 1.0), "flood": ("10.0.0.1", 80, "UDP", 6.0, 200.0)}
 
 
 def benign(n: int, seed: int) -> pd.DataFrame:
@@ -38,26 +39,27 @@ def attacks(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     kinds = np.array(sorted(ATTACKS))[rng.integers(0, len(ATTACKS), n)]
     rows = [ATTACKS[k] for k in kinds]
-    packets = np.array([max(1, rng.poisson(r[3])) for r in rows], dtype=np.int64)
+    packets = np.array([max(1, rng.poisson(r[4])) for r in rows], dtype=np.int64)
     return SCHEMA.validate(pd.DataFrame({
-        "src": [f"172.16.0.{i}" for i in rng.integers(1, 5, n)], "dst": [r[0] for r in rows],
-        "dport": rng.integers(1, 65535, n).astype(np.int64), "proto": [r[1] for r in rows],
-        "bytes": np.array([np.exp(r[2] + rng.normal(0, 0.2)) for r in rows]).astype(np.int64) + 40,
+        "src": [f"192.168.1.{i}" for i in rng.integers(1, 30, n)], "dst": [r[0] for r in rows],
+        "dport": np.array([r[1] for r in rows], dtype=np.int64), "proto": [r[2] for r in rows],
+        "bytes": (np.array([np.exp(r[3] + rng.normal(0, 0.2)) for r in rows]) * packets).astype(np.int64) + 40,
         "packets": packets, "duration": rng.gamma(1.0, 0.01, n), "label": kinds.astype(str)}))
 
 
 def noise_like(real: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """Every column drawn independently and uniformly: numbers over the real range, levels over the real levels."""
+    """A generator that outputs noise: numbers uniform on [0, 2 * real max], categories random fresh tokens."""
     rng = np.random.default_rng(seed)
     out = {}
     for c in SCHEMA.columns:
-        col = real[c.name]
-        if c.role in (Role.IP, Role.PROTOCOL, Role.LABEL, Role.PORT):
-            levels = np.asarray(sorted(col.unique()))
-            out[c.name] = levels[rng.integers(0, len(levels), n)]
+        if c.role is Role.PORT:
+            out[c.name] = rng.integers(0, 65536, n).astype(np.int64)
+        elif c.role in (Role.IP, Role.PROTOCOL):
+            out[c.name] = [f"noise-{i}" for i in rng.integers(0, 10_000, n)]
+        elif c.role is Role.LABEL:
+            out[c.name] = np.asarray(sorted(real[c.name].unique()))[rng.integers(0, real[c.name].nunique(), n)]
         else:
-            lo, hi = float(col.min()), float(col.max())
-            out[c.name] = rng.uniform(lo, hi, n)
+            out[c.name] = rng.uniform(0.0, 2.0 * float(real[c.name].max()), n)
     frame = pd.DataFrame(out)
     for c in ("bytes", "packets"):
         frame[c] = frame[c].astype(np.int64)

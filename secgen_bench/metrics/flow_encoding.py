@@ -20,8 +20,13 @@ to any number of tables and given a dense view for models that need a matrix:
   indicator for each of its ``DENSE_LEVELS`` most frequent values in the
   fitting tables (ties broken by the value's text) and one "other" indicator
   for every remaining or unseen value. It equals the kNN view's one-hot vector
-  except that rare values are merged; IsolationForest, the autoencoder and the
-  HistGradientBoosting classifiers read it.
+  except that rare values are merged; the kNN detector, the autoencoder and
+  the HistGradientBoosting classifiers read it.
+- Ordinal view (``ordinal``): numeric part, then per categorical column the
+  rank of its value among those same levels (0 = most frequent, unseen or
+  rare = ``len(levels)``) divided by ``DENSE_LEVELS``. IsolationForest reads
+  it: on indicators a tree isolates only rows *having* a rare level, so a row
+  with an unseen level looks normal; on ranks a split can cut off any level.
 
 Each metric says which tables it fits the encoding on (its docstring).
 """
@@ -108,6 +113,17 @@ class FlowEncoding:
             other = len(lookup)
             idx = np.fromiter((lookup.get(k, other) for k in _level_keys(table[c])), dtype=np.int64, count=len(table))
             parts.append(np.eye(other + 1)[idx])
+        return np.hstack(parts).astype(np.float64)
+
+    def ordinal(self, table: pd.DataFrame, which: str = "table") -> np.ndarray:
+        """Numeric part then one column per categorical column: its level's frequency rank / DENSE_LEVELS."""
+        self._check([(which, table)])
+        parts = [self.scaled(table, which)]
+        for c in self.categorical_columns:
+            lookup = {k: i for i, k in enumerate(self.levels[c])}
+            other = len(lookup)
+            idx = np.fromiter((lookup.get(k, other) for k in _level_keys(table[c])), dtype=np.float64, count=len(table))
+            parts.append((idx / DENSE_LEVELS)[:, None])
         return np.hstack(parts).astype(np.float64)
 
     @property

@@ -1,7 +1,7 @@
 """The three unsupervised intrusion detectors of ``ids-utility``, each fit on benign flows, higher score = more anomalous.
 
-All read the flow encoding's dense view (``flow_encoding``) and take the
-metric's seed:
+All take the metric's seed and read the flow encoding (``flow_encoding``):
+IsolationForest its ordinal view, the other two its dense view.
 
 - ``isolation-forest``: scikit-learn IsolationForest, 100 trees,
   ``random_state=seed``; score = -score_samples.
@@ -78,8 +78,9 @@ def autoencoder(train: np.ndarray, seed: int) -> Callable[[np.ndarray], np.ndarr
     return score
 
 
-DETECTORS: dict[str, Callable[[np.ndarray, int], Callable[[np.ndarray], np.ndarray]]] = {
-    "isolation-forest": isolation_forest,
-    "knn": knn_distance,
-    "autoencoder": autoencoder,
+# name -> (fit on training rows with a seed, returning a scorer; the encoding view it reads)
+DETECTORS: dict[str, tuple[Callable[[np.ndarray, int], Callable[[np.ndarray], np.ndarray]], str]] = {
+    "isolation-forest": (isolation_forest, "ordinal"),
+    "knn": (knn_distance, "dense"),
+    "autoencoder": (autoencoder, "dense"),
 }

@@ -7,8 +7,8 @@ feature). Each detector of ``ids_detectors`` (IsolationForest, kNN distance,
 autoencoder; all seeded by the metric's seed) is fitted twice, on the real
 training flows and on the synthetic flows, and both fits score the same test
 set: the held-out benign flows (negatives) plus the attack flows (positives).
-Encoding: ``flow_encoding``'s dense view fitted on the real training flows
-only, so the synthetic table cannot change how the real-trained detectors see
+Encoding: ``flow_encoding`` (IsolationForest its ordinal view, the others its
+dense view) fitted on the real training flows only, so the synthetic table cannot change how the real-trained detectors see
 the data.
 
 Value = mean over the three detectors of AU-ROC(synthetic-trained) /
@@ -59,12 +59,16 @@ class IDSUtility(Metric):
         if holdout is None:
             raise ValueError(f"{self.name}: needs a holdout (real held-out benign) table")
         enc = FlowEncoding(schema, [("real", real)], self.name)
-        x_real, x_syn = enc.dense(real, "real"), enc.dense(synthetic, "synthetic")
-        x_test = np.vstack([enc.dense(holdout, "holdout"), enc.dense(attacks, "attacks")])
+        views = {}
+        for view in sorted({v for _, v in DETECTORS.values()}):
+            encode = getattr(enc, view)
+            views[view] = (encode(real, "real"), encode(synthetic, "synthetic"),
+                           np.vstack([encode(holdout, "holdout"), encode(attacks, "attacks")]))
         y_test = np.r_[np.zeros(len(holdout), int), np.ones(len(attacks), int)]
-        breakdown: dict = {"test_benign": len(holdout), "test_attacks": len(attacks), "features": x_real.shape[1]}
+        breakdown: dict = {"test_benign": len(holdout), "test_attacks": len(attacks), **enc.description}
         ratios = []
-        for name, fit in DETECTORS.items():
+        for name, (fit, view) in DETECTORS.items():
+            x_real, x_syn, x_test = views[view]
             with single_thread():
                 auc_r, tpr_r = auc_and_tpr(y_test, fit(x_real, seed)(x_test))
                 auc_s, tpr_s = auc_and_tpr(y_test, fit(x_syn, seed)(x_test))
