@@ -2,7 +2,8 @@
 
 A scikit-learn HistGradientBoostingClassifier (100 iterations,
 ``random_state=seed``) separates real (0) from synthetic (1) flows on
-``flow_encoding``'s dense view fitted on both tables; 5-fold stratified
+``flow_encoding``'s ordinal view (categorical ranks as native categorical
+features) fitted on both tables; 5-fold stratified
 group cross-validation (shuffled with ``seed``; rows with equal encodings
 form one group, so a copied flow and its original fall in the same fold and
 memorising training rows cannot push the AUC below 0.5); AUC = mean of the five held-out
@@ -45,7 +46,8 @@ class C2ST(Metric):
             raise ValueError(f"{self.name}: need at least {FOLDS} rows in each table for {FOLDS}-fold CV")
         tables = [("real", real), ("synthetic", synthetic)]
         enc = FlowEncoding(schema, tables, self.name)
-        x = np.vstack([enc.dense(real, "real"), enc.dense(synthetic, "synthetic")])
+        x = np.vstack([enc.ordinal(real, "real", integer_ranks=True),
+                       enc.ordinal(synthetic, "synthetic", integer_ranks=True)])
         y = np.r_[np.zeros(len(real), int), np.ones(len(synthetic), int)]
         # equal rows form one group: a flow and its copy in the other table never straddle a fold
         groups = np.unique(x, axis=0, return_inverse=True)[1].ravel()
@@ -53,7 +55,9 @@ class C2ST(Metric):
         folds = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed)
         with single_thread():
             for train, test in folds.split(x, y, groups):
-                clf = HistGradientBoostingClassifier(max_iter=100, random_state=seed).fit(x[train], y[train])
+                clf = HistGradientBoostingClassifier(max_iter=100, random_state=seed,
+                                                     categorical_features=enc.categorical_mask())
+                clf.fit(x[train], y[train])
                 aucs.append(roc_auc_score(y[test], clf.predict_proba(x[test])[:, 1]))
         auc = float(np.mean(aucs))
         return MetricResult(abs(auc - 0.5) * 2.0, {"auc": auc, "auc_fold_std": float(np.std(aucs)),

@@ -20,13 +20,15 @@ to any number of tables and given a dense view for models that need a matrix:
   indicator for each of its ``DENSE_LEVELS`` most frequent values in the
   fitting tables (ties broken by the value's text) and one "other" indicator
   for every remaining or unseen value. It equals the kNN view's one-hot vector
-  except that rare values are merged; the kNN detector, the autoencoder and
-  the HistGradientBoosting classifiers read it.
+  except that rare values are merged; the kNN detector and the autoencoder
+  read it.
 - Ordinal view (``ordinal``): numeric part, then per categorical column the
   rank of its value among those same levels (0 = most frequent, unseen or
   rare = ``len(levels)``) divided by ``DENSE_LEVELS``. IsolationForest reads
   it: on indicators a tree isolates only rows *having* a rare level, so a row
   with an unseen level looks normal; on ranks a split can cut off any level.
+  The HistGradientBoosting classifiers read the integer ranks as native
+  categorical features (one column per flow column instead of 33).
 
 Each metric says which tables it fits the encoding on (its docstring).
 """
@@ -115,16 +117,21 @@ class FlowEncoding:
             parts.append(np.eye(other + 1)[idx])
         return np.hstack(parts).astype(np.float64)
 
-    def ordinal(self, table: pd.DataFrame, which: str = "table") -> np.ndarray:
-        """Numeric part then one column per categorical column: its level's frequency rank / DENSE_LEVELS."""
+    def ordinal(self, table: pd.DataFrame, which: str = "table", *, integer_ranks: bool = False) -> np.ndarray:
+        """Numeric part then one column per categorical column: its level's frequency rank / DENSE_LEVELS
+        (the rank itself with ``integer_ranks``, for models with native categorical support)."""
         self._check([(which, table)])
         parts = [self.scaled(table, which)]
         for c in self.categorical_columns:
             lookup = {k: i for i, k in enumerate(self.levels[c])}
             other = len(lookup)
             idx = np.fromiter((lookup.get(k, other) for k in _level_keys(table[c])), dtype=np.float64, count=len(table))
-            parts.append((idx / DENSE_LEVELS)[:, None])
+            parts.append((idx if integer_ranks else idx / DENSE_LEVELS)[:, None])
         return np.hstack(parts).astype(np.float64)
+
+    def categorical_mask(self) -> np.ndarray:
+        """Which columns of the ordinal view are categorical ranks."""
+        return np.r_[np.zeros(len(self.numeric_columns), bool), np.ones(len(self.categorical_columns), bool)]
 
     @property
     def description(self) -> dict:

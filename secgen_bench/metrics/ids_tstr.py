@@ -4,7 +4,8 @@ Inputs: ``real`` (labelled training flows with at least two classes),
 ``synthetic`` (carrying the schema's "label" column: class-conditional
 generation), ``holdout`` (labelled real test flows). Classifier: scikit-learn
 HistGradientBoostingClassifier (100 iterations, ``random_state=seed``) on
-``flow_encoding``'s dense view fitted on the real training flows, the label
+``flow_encoding``'s ordinal view (categorical ranks as native categorical
+features) fitted on the real training flows, the label
 never a feature. Value = macro-F1 on the holdout of the synthetic-trained
 classifier / macro-F1 of the same classifier trained on the real flows (F1
 averaged over the classes present in the holdout; a class never predicted
@@ -19,13 +20,15 @@ from secgen_bench.metrics.base import Direction, Metric, MetricResult
 from secgen_bench.metrics.flow_encoding import FlowEncoding, label_column
 
 
-def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int) -> np.ndarray:
+def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int,
+                categorical: np.ndarray) -> np.ndarray:
     """Predicted labels; a one-class training table predicts its class everywhere."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     if len(np.unique(y_train)) == 1:
         return np.full(len(x_test), y_train[0], dtype=object)
-    return HistGradientBoostingClassifier(max_iter=100, random_state=seed).fit(x_train, y_train).predict(x_test)
+    clf = HistGradientBoostingClassifier(max_iter=100, random_state=seed, categorical_features=categorical)
+    return clf.fit(x_train, y_train).predict(x_test)
 
 
 class IDSTSTR(Metric):
@@ -58,15 +61,17 @@ class IDSTSTR(Metric):
         if len(classes) < 2:
             raise ValueError(f"{self.name}: needs several classes: real column {label!r} has only {classes.tolist()}")
         enc = FlowEncoding(schema, [("real", real)], self.name)
-        x_real, x_syn, x_test = enc.dense(real, "real"), enc.dense(synthetic, "synthetic"), enc.dense(holdout, "holdout")
+        x_real, x_syn, x_test = (enc.ordinal(t, which, integer_ranks=True) for which, t in
+                                 (("real", real), ("synthetic", synthetic), ("holdout", holdout)))
+        mask = enc.categorical_mask()
         labels = np.unique(y_test)
 
         def macro_f1(pred):
             return float(f1_score(y_test, pred.astype(str), labels=labels, average="macro", zero_division=0))
 
         with single_thread():
-            f1_real = macro_f1(fit_predict(x_real, y_real, x_test, seed))
-            f1_syn = macro_f1(fit_predict(x_syn, y_syn, x_test, seed))
+            f1_real = macro_f1(fit_predict(x_real, y_real, x_test, seed, mask))
+            f1_syn = macro_f1(fit_predict(x_syn, y_syn, x_test, seed, mask))
         if f1_real <= 0:
             raise ValueError(f"{self.name}: the real-trained classifier has macro-F1 0 on the holdout; no ratio")
         return MetricResult(f1_syn / f1_real, {"f1_real": f1_real, "f1_synthetic": f1_syn,
