@@ -12,10 +12,12 @@ to any number of tables and given a dense view for models that need a matrix:
   fitting tables (sklearn's MinMaxScaler arithmetic; values of other tables
   may fall outside [0, 1]).
 - kNN view (``knn``): numeric part plus one integer code per categorical
-  column, codes shared by the tables encoded together; the torch kNN kernel
+  column, codes shared by the tables encoded together (numbered in the
+  order of the values' text, so that they do not depend on row order); the torch kNN kernel
   adds 2 to the squared distance per differing code, which is the squared
   Euclidean distance between one-hot vectors. With the two tables
-  (real, synthetic) as fitting tables this is exactly Density/Coverage's input.
+  (real, synthetic) as fitting tables this is Density/Coverage's input (the
+  same numbers, the same code equalities).
 - Dense view (``dense``): numeric part, then per categorical column one 0/1
   indicator for each of its ``DENSE_LEVELS`` most frequent values in the
   fitting tables (ties broken by the value's text) and one "other" indicator
@@ -39,7 +41,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from secgen_bench.metrics._columns import feature_columns, joint_codes, numeric, raw_values, require
+from secgen_bench.metrics._columns import feature_columns, numeric, raw_values, require
 from secgen_bench.metrics.density_coverage import ONE_HOT_MAX_DISTINCT, ONE_HOT_ROLES
 from secgen_bench.metrics.pcd import minmax_fit
 from secgen_bench.schema import FlowSchema
@@ -54,6 +56,27 @@ def _is_text(series: pd.Series) -> bool:
 def _level_keys(series: pd.Series) -> np.ndarray:
     """Values as text, so that levels compare equal across tables whatever their dtype."""
     return np.asarray([str(v) for v in raw_values(series)], dtype=object)
+
+
+def _sorted_codes(series: list[pd.Series]) -> list[np.ndarray]:
+    """Codes of one column over several tables: equal codes <=> equal values, numbered by the values' text."""
+    keys = [_level_keys(s) for s in series]
+    codes, _ = pd.factorize(np.concatenate(keys), sort=True)
+    out, start = [], 0
+    for k in keys:
+        out.append(codes[start:start + len(k)].astype(np.int64))
+        start += len(k)
+    return out
+
+
+def canonical_order(*blocks: np.ndarray | None) -> np.ndarray:
+    """Row indices sorting the rows by their encoded values (columns of ``blocks`` side by side).
+
+    Models and seeded draws see rows in this order, so a table's row order cannot change a
+    result: rows that sort equal are equal, hence interchangeable.
+    """
+    cols = np.hstack([np.asarray(b, dtype=np.float64).reshape(len(blocks[0]), -1) for b in blocks if b is not None])
+    return np.lexsort(cols.T[::-1]) if cols.shape[1] else np.arange(len(cols))
 
 
 class FlowEncoding:
@@ -103,7 +126,7 @@ class FlowEncoding:
         nums = [self.scaled(t, which) for which, t in tables]
         if not self.categorical_columns:
             return [(x, None) for x in nums]
-        per_col = [joint_codes(*[t[c] for _, t in tables]) for c in self.categorical_columns]
+        per_col = [_sorted_codes([t[c] for _, t in tables]) for c in self.categorical_columns]
         return [(nums[i], np.column_stack([codes[i] for codes in per_col])) for i in range(len(tables))]
 
     def dense(self, table: pd.DataFrame, which: str = "table") -> np.ndarray:

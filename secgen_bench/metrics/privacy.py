@@ -6,8 +6,9 @@ its torch distance kernel, in exact float64 mode on the CPU. They are
 opt-in (``default = False``) and outside the paper's average rank.
 
 ``dcr`` (inputs real, synthetic, holdout; encoding fitted on all three).
-The training and held-out tables are cut to the same size ``m`` = the
-smaller of the two (seeded draw without replacement). For each synthetic
+The training and held-out tables are sorted by their encoded values (row
+order cannot matter) and cut to the same size ``m`` = the smaller of the two
+(seeded draw without replacement). For each synthetic
 flow, d_train = distance to its closest training flow, d_hold = to its
 closest held-out flow. Value = share of synthetic flows with
 d_train < d_hold, ties counting one half. A generator that learnt the
@@ -34,12 +35,13 @@ matrix). Grid A = 31 points 0, 1/30, ..., 1.
   Value = 1 - 2 * mean_a |P_a - a| (1: synthetic mass spread like the real).
 - beta-recall: c_s, Q_b = centre and b-quantile radius of the synthetic
   flows; a real flow is recalled at b when its nearest synthetic flow lies
-  inside Q_b *and* within the real flow's k-NN radius among real flows
-  (k = 5, Density/Coverage's radius). R_b = share recalled; value =
+  inside Q_b (one of them, when several are equally near) *and* within the
+  real flow's k-NN radius among real flows (k = 5, Density/Coverage's radius). R_b = share recalled; value =
   1 - 2 * mean_b |R_b - b|.
 - authenticity: a synthetic flow is authentic when its distance to its
   closest real flow x* is larger than x*'s distance to its own closest other
-  real flow (the paper's rule). Value = share authentic (copies score 0).
+  real flow (the paper's rule; with several equally close x*, larger than
+  each one's). Value = share authentic (copies score 0).
 No randomness: the seed is not used.
 """
 from __future__ import annotations
@@ -50,17 +52,23 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
-from secgen_bench.metrics.flow_encoding import FlowEncoding
+from secgen_bench.metrics.flow_encoding import FlowEncoding, canonical_order
 from secgen_bench.schema import table_fingerprint
 
 GRID = np.linspace(0.0, 1.0, 31)
 RECALL_K = 5
 
 
-def _draw(table: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    if len(table) == n:
-        return table
-    return table.iloc[np.sort(rng.choice(len(table), size=n, replace=False))].reset_index(drop=True)
+def _rows(view: tuple, idx: np.ndarray) -> tuple:
+    num, codes = view
+    return num[idx], None if codes is None else codes[idx]
+
+
+def _draw(view: tuple, n: int, rng: np.random.Generator) -> tuple:
+    """``n`` rows of an encoded table in canonical order, drawn with the seed (all of them when it has n)."""
+    if len(view[0]) == n:
+        return view
+    return _rows(view, np.sort(rng.choice(len(view[0]), size=n, replace=False)))
 
 
 class _PrivacyMetric(Metric):
@@ -87,18 +95,20 @@ class DCR(_PrivacyMetric):
             raise ValueError(f"{self.name}: needs a holdout (real held-out) table")
         rng = np.random.default_rng(seed)
         split = synthetic is holdout or (synthetic.shape == holdout.shape and synthetic.equals(holdout))
+        tables = [("real", real), ("holdout", holdout)] + ([] if split else [("synthetic", synthetic)])
+        enc = FlowEncoding(schema, tables, self.name)
+        views = [_rows(v, canonical_order(*v)) for v in enc.knn(*tables)]  # row order cannot matter
+        tr, ho = views[0], views[1]
         if split:  # the Reference row: one half of the holdout plays synthetic, the other the holdout
             if len(holdout) < 4:
                 raise ValueError(f"{self.name}: the holdout has {len(holdout)} rows, need at least 4 to split it")
             order = rng.permutation(len(holdout))
             half = len(holdout) // 2
-            synthetic = holdout.iloc[np.sort(order[:half])].reset_index(drop=True)
-            holdout = holdout.iloc[np.sort(order[half:])].reset_index(drop=True)
-        m = min(len(real), len(holdout))
-        train, hold = _draw(real, m, rng), _draw(holdout, m, rng)
-        tables = [("real", train), ("holdout", hold), ("synthetic", synthetic)]
-        enc = FlowEncoding(schema, tables, self.name)
-        tr, ho, sy = enc.knn(*tables)
+            sy, ho = _rows(ho, np.sort(order[:half])), _rows(ho, np.sort(order[half:]))
+        else:
+            sy = views[2]
+        m = min(len(tr[0]), len(ho[0]))
+        tr, ho = _draw(tr, m, rng), _draw(ho, m, rng)
         d_train = knn(sy, tr, 1)[0][:, 0]
         d_hold = knn(sy, ho, 1)[0][:, 0]
         share = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
@@ -131,7 +141,7 @@ _CACHE_SIZE = 4
 
 def alpha_beta_authenticity(real: pd.DataFrame, synthetic: pd.DataFrame, schema) -> dict:
     """The three Alaa et al. quantities and their curves from one pass (see the module docstring); cached."""
-    from secgen_bench.metrics._knn_torch import knn
+    from secgen_bench.metrics._knn_torch import knn, nearest_tied
 
     key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint())
     if key in _CACHE:
@@ -144,15 +154,15 @@ def alpha_beta_authenticity(real: pd.DataFrame, synthetic: pd.DataFrame, schema)
     real_to_cr = _centre_distances(r_num, r_codes, r_num, r_codes)
     syn_to_cr = _centre_distances(s_num, s_codes, r_num, r_codes)
     precision = np.array([np.mean(syn_to_cr <= np.quantile(real_to_cr, a)) for a in GRID])
-    # beta-recall: real flows near the synthetic b-support
+    # beta-recall: real flows near the synthetic b-support (any of their tied nearest synthetic flows)
     syn_to_cs = _centre_distances(s_num, s_codes, s_num, s_codes)
     real_knn = knn((r_num, r_codes), (r_num, r_codes), RECALL_K, exclude_self=True)[0]
-    near_d, near_j = knn((r_num, r_codes), (s_num, s_codes), 1)
-    close = near_d[:, 0] <= real_knn[:, -1]
-    recall = np.array([np.mean(close & (syn_to_cs[near_j[:, 0]] <= np.quantile(syn_to_cs, b))) for b in GRID])
-    # authenticity: farther from the closest real flow than that flow is from its own closest real flow
-    syn_d, syn_i = knn((s_num, s_codes), (r_num, r_codes), 1)
-    authentic = syn_d[:, 0] > real_knn[syn_i[:, 0], 0]
+    near_d, near_centre = nearest_tied((r_num, r_codes), (s_num, s_codes), syn_to_cs, "min")
+    close = near_d <= real_knn[:, -1]
+    recall = np.array([np.mean(close & (near_centre <= np.quantile(syn_to_cs, b))) for b in GRID])
+    # authenticity: farther from its closest real flow(s) than each of them is from its own closest real flow
+    syn_d, own_d = nearest_tied((s_num, s_codes), (r_num, r_codes), real_knn[:, 0], "max")
+    authentic = syn_d > own_d
     out = {"alpha-precision": _integrated(precision), "beta-recall": _integrated(recall),
            "authenticity": float(np.mean(authentic)),
            "precision_at_0.5": float(precision[15]), "recall_at_0.5": float(recall[15]), **enc.description}
