@@ -102,3 +102,30 @@ def test_c2st_noise_is_separable_and_real_is_not(tables):
 def test_c2st_is_deterministic_for_a_seed(tables):
     real, hold, _, _ = tables
     assert C2ST()(real, hold, SCHEMA, seed=4).breakdown == C2ST()(real, hold, SCHEMA, seed=4).breakdown
+
+
+def _shuffled(table: pd.DataFrame, seed: int) -> pd.DataFrame:
+    return table.iloc[np.random.default_rng(seed).permutation(len(table))].reset_index(drop=True)
+
+
+def test_row_order_cannot_change_a_value(tables):
+    real, hold, att, noise = tables
+    synth = benign(60, 8).sample(N, replace=True, random_state=0).reset_index(drop=True)  # many ties
+    a = IDSUtility()(real, synth, SCHEMA, holdout=hold, attacks=att, seed=1)
+    b = IDSUtility()(_shuffled(real, 1), _shuffled(synth, 2), SCHEMA, holdout=_shuffled(hold, 3),
+                     attacks=_shuffled(att, 4), seed=1)
+    assert a.value == b.value and a.breakdown == b.breakdown
+    c, d = C2ST()(real, synth, SCHEMA, seed=1), C2ST()(_shuffled(real, 5), _shuffled(synth, 6), SCHEMA, seed=1)
+    assert c.value == d.value and c.breakdown == d.breakdown
+    lab, lab_hold = _classes(N, 0), _classes(N, 1)
+    e = IDSTSTR()(lab, lab_hold, SCHEMA, holdout=lab_hold, seed=1)
+    f = IDSTSTR()(_shuffled(lab, 7), _shuffled(lab_hold, 8), SCHEMA, holdout=lab_hold, seed=1)
+    assert e.value == f.value and e.breakdown == f.breakdown
+
+
+def test_c2st_on_few_distinct_flows(tables):
+    real, _, _, _ = tables
+    few = real.iloc[[0, 1, 2] * 20].reset_index(drop=True)  # 3 distinct flows: 3 folds
+    assert 0.0 <= C2ST()(real, few, SCHEMA, seed=0).value <= 1.0
+    with pytest.raises(ValueError, match="needs at least 2 distinct flows in each table"):
+        C2ST()(real, real.iloc[[0] * 30].reset_index(drop=True), SCHEMA, seed=0)

@@ -14,10 +14,11 @@ counts F1 = 0). Breakdown: both macro-F1s and the class counts.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from secgen_bench.metrics._single_thread import single_thread
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
-from secgen_bench.metrics.flow_encoding import FlowEncoding, label_column
+from secgen_bench.metrics.flow_encoding import FlowEncoding, canonical_order, label_column
 
 
 def fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int,
@@ -64,6 +65,10 @@ class IDSTSTR(Metric):
         x_real, x_syn, x_test = (enc.ordinal(t, which, integer_ranks=True) for which, t in
                                  (("real", real), ("synthetic", synthetic), ("holdout", holdout)))
         mask = enc.categorical_mask()
+        # training rows in canonical order (features, then label): row order cannot change the classifier
+        order_r = canonical_order(x_real, pd.factorize(y_real, sort=True)[0])
+        order_s = canonical_order(x_syn, pd.factorize(y_syn, sort=True)[0])
+        x_real, y_real, x_syn, y_syn = x_real[order_r], y_real[order_r], x_syn[order_s], y_syn[order_s]
         labels = np.unique(y_test)
 
         def macro_f1(pred):

@@ -23,7 +23,7 @@ import numpy as np
 
 from secgen_bench.metrics._single_thread import single_thread
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
-from secgen_bench.metrics.flow_encoding import FlowEncoding, label_column
+from secgen_bench.metrics.flow_encoding import FlowEncoding, canonical_order, label_column
 
 LOW_FPR = 0.01
 
@@ -62,7 +62,9 @@ class IDSUtility(Metric):
         views = {}
         for view in sorted({v for _, v in DETECTORS.values()}):
             encode = getattr(enc, view)
-            views[view] = (encode(real, "real"), encode(synthetic, "synthetic"),
+            x_real, x_syn = encode(real, "real"), encode(synthetic, "synthetic")
+            # training rows in canonical order: the seeded models cannot depend on row order
+            views[view] = (x_real[canonical_order(x_real)], x_syn[canonical_order(x_syn)],
                            np.vstack([encode(holdout, "holdout"), encode(attacks, "attacks")]))
         y_test = np.r_[np.zeros(len(holdout), int), np.ones(len(attacks), int)]
         breakdown: dict = {"test_benign": len(holdout), "test_attacks": len(attacks), **enc.description}
