@@ -174,7 +174,8 @@ def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRe
 
 def metric_refs(names: Sequence[str] | None, track: str) -> list[tuple[MetricRef, str | None]]:
     names = list(names) if names else [n for n in registry.metrics.names()
-                                       if getattr(registry.metrics.peek(n), "track", "flows") == track]
+                                       if getattr(registry.metrics.peek(n), "track", "flows") == track
+                                       and getattr(registry.metrics.peek(n), "default", True)]  # opt-in metrics
     out = []
     for name in names:
         entry = registry.metrics.entry(name)
