@@ -29,7 +29,7 @@ PAPER_GENERATORS = {  # paper name -> our generator name
 PAPER_METRICS = {"Density": "density", "CMD": "cmd", "PCD": "pcd", "EMD": "emd", "JSD": "jsd",
                  "Coverage": "coverage", "DKC": "dkc", "MD": "md"}
 PROFILES = {"quick": "quick", "default": "default", "full": "paper", "paper": "paper"}
-TABLES = {"flowchronicle-table2"}
+TABLES = {"flowchronicle-table2", "flowchronicle-temporal"}
 
 
 def paper_table_path() -> Path:
@@ -162,6 +162,11 @@ def reproduce(table: str, out: Path, *, data: str | None = None, profile: str = 
               generators: list[str] | None = None, split: str = "random") -> Reproduction:
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; known: {', '.join(sorted(TABLES))}")
+    if table == "flowchronicle-temporal":  # section 7.4: its own module and result type
+        from secgen_bench.reproduce_temporal import reproduce_temporal
+
+        return reproduce_temporal(out, data=data, profile=profile, seeds=seeds, resume=resume, executor=executor,
+                                  on_event=on_event, generators=generators)
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose quick, default or full")
     protocol = table2_protocol(profile, seeds, split)
