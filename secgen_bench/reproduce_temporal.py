@@ -118,10 +118,10 @@ class TemporalReproduction:
                 "status": self.status, "kendall_tau": {m: self.kendall(m) for m in self.ours}, "notes": self.notes}
 
 
-def lstm_metric(profile: str, device: str):
+def lstm_metric(profile: str, device: str, grid=None):
     from secgen_bench.metrics.lstm_next_flow import LSTMNextFlow
 
-    return LSTMNextFlow(profile=PROFILES[profile], device=device)
+    return LSTMNextFlow(profile=PROFILES[profile], device=device, grid=grid)
 
 
 def score_lstm(store, job: dict, metric) -> dict[str, float]:
@@ -159,14 +159,17 @@ def default_notes(profile: str, meta: dict, metric, seeds) -> list[str]:
 
 def reproduce_temporal(out: Path, *, data: str | None = None, profile: str = "default",
                        seeds: tuple[int, ...] | None = None, resume: bool = False, executor=None, on_event=None,
-                       generators: list[str] | None = None, device: str = "cpu") -> TemporalReproduction:
-    """Run the paper's generators on the CIDDS sample, score both section 7.4 metrics, compare."""
+                       generators: list[str] | None = None, device: str = "cpu", grid=None) -> TemporalReproduction:
+    """Run the paper's generators on the CIDDS sample, score both section 7.4 metrics, compare.
+
+    ``grid`` (a ``lstm_next_flow.Grid``) replaces the profile's LSTM grid (tests use a tiny one).
+    """
     from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
     from secgen_bench.runner.store import RunStore
 
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose quick, default or paper")
-    metric = lstm_metric(profile, device)
+    metric = lstm_metric(profile, device, grid)
     seeds = tuple(seeds) if seeds else (0,)
     protocol = protocol_for(PROFILES[profile], seeds=seeds, repeats=1, holdout_fraction=0.3)
     source = DatasetSource(path=data, format="cidds001-bi") if data else DatasetSource(name="cidds001-bi")
