@@ -8,7 +8,7 @@ then compared cell by cell with ``leaderboards/flowchronicle-table2/paper_table2
 (numbers of Cüppers et al., CoNEXT'24, Table 2) and per metric by Kendall's
 tau between our ranking of the eight generators and the paper's. Beside each published value stands
 the artefact's own spread over its 20 repetitions (``paper_spread.py``); our cells farther from
-the paper than twice that standard deviation are flagged.
+the paper than twice that standard deviation (plus the printed rounding) are flagged.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import pandas as pd
 
 from secgen_bench import leaderboard
 from secgen_bench.leaderboard import Board
-from secgen_bench.paper_spread import SPREAD_FACTOR, Spread, cell_text, load_spread
+from secgen_bench.paper_spread import ROUNDING, SPREAD_FACTOR, Spread, cell_text, load_spread
 from secgen_bench.runner.plan import REFERENCE, Protocol, protocol_for
 from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
 
@@ -101,7 +101,7 @@ class Reproduction:
             lines.append(f"| {g} | " + " | ".join(cells) + f" | {fmt(ar_o)} / {fmt(ar_p)} |")
         lines.append("")
         lines.append(f"In brackets: the artefact's mean ± sample std over its repetitions (paper_table2_reps.csv). "
-                     f"`!`: |ours - paper| > {SPREAD_FACTOR:g} x that std.")
+                     f"`!`: |ours - paper| > {SPREAD_FACTOR:g} x that std + {ROUNDING:g} (the printed rounding).")
         lines.append("")
         lines.append("Kendall's tau between our per-metric ranking of the eight generators and the paper's: " +
                      ", ".join(f"{m} {fmt(t)}" for m, t in self.kendall.items()) +

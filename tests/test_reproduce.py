@@ -52,13 +52,13 @@ def test_cells_outside_the_artefacts_repetition_spread_are_flagged():
 
     spread = load_spread()
     ours = load_paper_table()[list(PAPER_METRICS.values())].copy()
-    ours.loc["flowchronicle", "cmd"] += 3 * spread.std.loc["flowchronicle", "cmd"]   # outside 2 x std
-    ours.loc["tvae", "jsd"] += 1 * spread.std.loc["tvae", "jsd"]                     # inside
+    ours.loc["flowchronicle", "cmd"] += 3 * spread.std.loc["flowchronicle", "cmd"] + 0.005  # outside 2 x std + 0.005
+    ours.loc["tvae", "jsd"] += 1 * spread.std.loc["tvae", "jsd"] + 0.005                   # inside
     rep = compare_with_paper(board_with(ours))
     assert rep.exceeds.loc["flowchronicle", "cmd"] and not rep.exceeds.loc["tvae", "jsd"]
     assert int(rep.exceeds.to_numpy().sum()) == 1
     md = rep.to_markdown()
-    assert "0.038 ! / 0.030 (0.035 ± 0.003)" in md  # FlowChronicle's CMD: ours flagged / paper (artefact reps)
+    assert "0.043 ! / 0.030 (0.035 ± 0.003)" in md  # FlowChronicle's CMD: ours flagged / paper (artefact reps)
 
 
 def test_repetition_spread_matches_the_artefacts_summary(shared_specs):
