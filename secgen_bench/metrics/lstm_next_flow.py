@@ -25,7 +25,8 @@ The eval set is the real held-out table. Grid and epochs follow the profile:
 
 Named deviations from the artefact: every network is seeded (initial weights and shuffling from
 ``seed``, the column and (H, L)), and flows at the same instant are ordered by their value, so the
-same inputs give the same number on CPU (the artefact is unseeded and its sort is not stable).
+same inputs give the same number on CPU (the artefact is unseeded and its sort is not stable);
+torch runs on ``threads`` CPU threads (default 1) during the metric; batch 256 outside ``paper``.
 When the synthetic table *is* the holdout (the Reference row), the holdout's earlier half in time
 plays the generator and its later half the eval set, so that no network is scored on flows it
 was just trained on (the artefact had a third real week for this).
