@@ -180,8 +180,8 @@ def test_lstm_reference_row_splits_the_holdout_and_short_tables_are_refused():
     assert 0.0 <= metric(real, holdout, PORTS, holdout=holdout).value <= 1.0
     with pytest.raises(ValueError, match="the synthetic table needs more than 4 flows for windows of 4, got 4"):
         metric(real, holdout.head(9), PORTS, holdout=holdout.head(9))  # the Reference's halves: 4 and 5 flows
-    with pytest.raises(ValueError, match="lstm-next-flow: the synthetic table needs more than 32 flows"):
-        LSTMNextFlow()(real, real.head(20), PORTS, holdout=holdout)
+    with pytest.raises(ValueError, match="lstm-next-flow: the synthetic table needs more than 16 flows"):
+        LSTMNextFlow()(real, real.head(12), PORTS, holdout=holdout)
     with pytest.raises(ValueError, match="needs a holdout"):
         LSTMNextFlow()(real, real, PORTS)
     with pytest.raises(ValueError, match="unknown profile"):
