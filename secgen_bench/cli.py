@@ -298,8 +298,8 @@ def cmd_evaluate(args) -> int:
         classes = []
         for n in registry.metrics.names():
             obj = registry.metrics.peek(n)
-            if obj is None or getattr(obj, "track", "flows") != "flows":
-                continue
+            if obj is None or getattr(obj, "track", "flows") != "flows" or not getattr(obj, "default", True):
+                continue  # opt-in metrics (default = False) only when named
             if "holdout" in getattr(obj, "inputs", ()) and holdout is None:
                 print(f"note: {n} skipped (needs --holdout)", file=sys.stderr)
                 continue
