@@ -48,6 +48,8 @@ METRICS = {
     "md-binned": "secgen_bench.metrics.md:MDBinned",
     "acf": "secgen_bench.metrics.temporal:ACF",
     "lagcorr": "secgen_bench.metrics.temporal:LagCorr",
+    "acf-diff": "secgen_bench.metrics.acf_diff:ACFDiff",
+    "lstm-next-flow": "secgen_bench.metrics.lstm_next_flow:LSTMNextFlow",
     "seq-jsd-symbols": "secgen_bench.metrics.packets:SeqJSDSymbols",
     "seq-jsd-ngrams": "secgen_bench.metrics.packets:SeqJSDNgrams",
     "seq-emd-size": "secgen_bench.metrics.packets:SeqEMDSize",
