@@ -126,7 +126,8 @@ def lstm_metric(profile: str, device: str, grid=None):
 
 def score_lstm(store, job: dict, metric) -> dict[str, float]:
     """lstm-next-flow of one finished job on its stored sample (Reference: the holdout itself)."""
-    from secgen_bench.runner.job import load_prepared, read_synthetic
+    from secgen_bench.runner.prepare import load_prepared
+    from secgen_bench.runner.samples import read_synthetic
 
     train, holdout, schema = load_prepared(store.data_dir(job["dataset"]["key"]))
     if job["generator"]["name"] == REFERENCE:
@@ -164,7 +165,9 @@ def reproduce_temporal(out: Path, *, data: str | None = None, profile: str = "de
 
     ``grid`` (a ``lstm_next_flow.Grid``) replaces the profile's LSTM grid (tests use a tiny one).
     """
-    from secgen_bench.runner.run import DatasetSource, RunRequest, run_benchmark
+    from secgen_bench.datasets.loading import DatasetSource
+    from secgen_bench.runner.request import RunRequest
+    from secgen_bench.runner.run import run_benchmark
     from secgen_bench.runner.store import RunStore
 
     if profile not in PROFILES:
