@@ -346,6 +346,15 @@ def cmd_reproduce(args) -> int:
     seeds = _seeds(args.seeds)
     out = Path(args.out or f"runs/{args.table}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
     progress = _progress(args)
+    if args.table == "flowchronicle-temporal":  # section 7.4: its own tables and files
+        if args.split != "random":
+            raise UsageError("--split time: flowchronicle-temporal needs held-out flows that overlap the training time")
+        from secgen_bench.reproduce_temporal import reproduce_temporal, write_report
+
+        with progress:
+            rep = reproduce_temporal(out, data=args.data, profile=args.profile, seeds=seeds, resume=args.resume,
+                                     on_event=progress.event, device=args.device)
+        return write_report(rep, out)
     with progress:
         rep = reproduce(args.table, out, data=args.data, profile=args.profile, seeds=tuple(seeds) if seeds else None,
                         resume=args.resume, on_event=progress.event, split=args.split)
@@ -464,10 +473,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--only-changes", action="store_true", help="hide unchanged cells")
     s.set_defaults(func=cmd_compare)
 
-    s = sub.add_parser("reproduce", help="reproduce a published table (flowchronicle-table2)")
-    s.add_argument("table", choices=["flowchronicle-table2"])
+    s = sub.add_parser("reproduce", help="reproduce a published table (flowchronicle-table2, flowchronicle-temporal)")
+    s.add_argument("table", choices=["flowchronicle-table2", "flowchronicle-temporal"])
     s.add_argument("--data", help="raw CIDDS-001 CSV (default: the shared sample or the official download)")
-    s.add_argument("--profile", default="quick", choices=["quick", "default", "full"])
+    s.add_argument("--profile", default="quick", choices=["quick", "default", "full", "paper"])
+    s.add_argument("--device", default="cpu", help="cpu, cuda or auto (flowchronicle-temporal)")
     s.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
     s.add_argument("--split", default="random", choices=["random", "time"],
                    help="how the Reference flows are held out (random 30 %% or the last 30 %% in time)")

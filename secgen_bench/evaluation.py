@@ -129,8 +129,8 @@ def select_metrics(names: Sequence[str] | None, *, have_holdout: bool, track: st
     classes, notes = [], []
     for n in registry.metrics.names():
         obj = registry.metrics.peek(n)
-        if obj is None or getattr(obj, "track", "flows") != track:
-            continue
+        if obj is None or getattr(obj, "track", "flows") != track or not getattr(obj, "default", True):
+            continue  # opt-in metrics (default = False) run only when named
         if "holdout" in getattr(obj, "inputs", ()) and not have_holdout:
             notes.append(f"{n} skipped (needs --holdout)")
             continue

@@ -6,7 +6,9 @@ Reference row) with the eight metrics on 20 repetitions of 10,000-row samples
 (or what the data allows), rank per metric and average the ranks. Our table is
 then compared cell by cell with ``leaderboards/flowchronicle-table2/paper_table2.csv``
 (numbers of Cüppers et al., CoNEXT'24, Table 2) and per metric by Kendall's
-tau between our ranking of the eight generators and the paper's.
+tau between our ranking of the eight generators and the paper's. Beside each published value stands
+the artefact's own spread over its 20 repetitions (``paper_spread.py``); our cells farther from
+the paper than twice that standard deviation (plus the printed rounding) are flagged.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import pandas as pd
 
 from secgen_bench import leaderboard
 from secgen_bench.leaderboard import Board
+from secgen_bench.paper_spread import ROUNDING, SPREAD_FACTOR, Spread, cell_text, load_spread
 from secgen_bench.runner.plan import REFERENCE, Protocol, protocol_for
 from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.runner.request import RunRequest
@@ -31,7 +34,7 @@ PAPER_GENERATORS = {  # paper name -> our generator name
 PAPER_METRICS = {"Density": "density", "CMD": "cmd", "PCD": "pcd", "EMD": "emd", "JSD": "jsd",
                  "Coverage": "coverage", "DKC": "dkc", "MD": "md"}
 PROFILES = {"quick": "quick", "default": "default", "full": "paper", "paper": "paper"}
-TABLES = {"flowchronicle-table2"}
+TABLES = {"flowchronicle-table2", "flowchronicle-temporal"}
 
 
 def paper_table_path() -> Path:
@@ -73,6 +76,8 @@ class Reproduction:
     notes: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     command: str = ""
+    spread: Spread | None = None         # the artefact's per-repetition mean ± std per cell
+    exceeds: pd.DataFrame | None = None  # our cells farther from the paper than SPREAD_FACTOR x that std
 
     def order(self) -> list[str]:
         return [g for g in self.board.order if g != REFERENCE]
@@ -91,11 +96,17 @@ class Reproduction:
                 cell = self.board.rows.get(g, {}).get(m)
                 o_txt = cell.status.upper() if cell is not None and cell.mean is None else fmt(o)
                 p = self.paper.loc[g, m] if g in self.paper.index else None
-                cells.append(f"{o_txt} / {fmt(p)}")
+                flag = " !" if self.exceeds is not None and g in self.exceeds.index and self.exceeds.loc[g, m] else ""
+                reps = (f" ({cell_text(self.spread.mean.loc[g, m], self.spread.std.loc[g, m])})"
+                        if self.spread is not None and g in self.spread.mean.index else "")
+                cells.append(f"{o_txt}{flag} / {fmt(p)}{reps}")
             ar_o = self.board.avg_rank.get(g)
             ar_p = self.paper.loc[g, "avg_rank"] if g in self.paper.index else None
             lines.append(f"| {g} | " + " | ".join(cells) + f" | {fmt(ar_o)} / {fmt(ar_p)} |"
                          + (f" {fmt(self.board.avg_ranks[other].get(g))} |" if other else ""))
+        lines.append("")
+        lines.append(f"In brackets: the artefact's mean ± sample std over its repetitions (paper_table2_reps.csv). "
+                     f"`!`: |ours - paper| > {SPREAD_FACTOR:g} x that std + {ROUNDING:g} (the printed rounding).")
         lines.append("")
         lines.append("Kendall's tau between our per-metric ranking of the eight generators and the paper's: " +
                      ", ".join(f"{m} {fmt(t)}" for m, t in self.kendall.items()) +
@@ -144,7 +155,9 @@ def compare_with_paper(board: Board, notes: list[str] | None = None) -> Reproduc
                            dtype=float)
     taus = {m: kendall(o_ranks[m], p_ranks[m]) for m in metrics}
     tau_avg = kendall(ours["avg_rank"].drop(index=REFERENCE, errors="ignore"), paper["avg_rank"].drop(index=REFERENCE))
-    return Reproduction(board, paper, ours, diff, taus, tau_avg, list(notes or []))
+    spread = load_spread()
+    return Reproduction(board, paper, ours, diff, taus, tau_avg, list(notes or []), spread=spread,
+                        exceeds=spread.exceeds(ours[metrics], paper[metrics]))
 
 
 def default_notes(profile: str, data_label: str, n_train: int, n_holdout: int, protocol: Protocol) -> list[str]:
@@ -167,6 +180,11 @@ def reproduce(table: str, out: Path, *, data: str | None = None, profile: str = 
               generators: list[str] | None = None, split: str = "random") -> Reproduction:
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; known: {', '.join(sorted(TABLES))}")
+    if table == "flowchronicle-temporal":  # section 7.4: its own module and result type
+        from secgen_bench.reproduce_temporal import reproduce_temporal
+
+        return reproduce_temporal(out, data=data, profile=profile, seeds=seeds, resume=resume, executor=executor,
+                                  on_event=on_event, generators=generators)
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose quick, default or full")
     protocol = table2_protocol(profile, seeds, split)

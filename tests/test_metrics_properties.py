@@ -45,8 +45,10 @@ DST_IPS = ["192.168.100.5", "DNS", "16375_60", "192.168.220.255", "10008_251"]
 PORTS = [0, 53, 80, 137, 443, 445, 5353]
 FLAGS = ["......", ".A....", ".AP.SF", ".A..S.", ".AP..."]
 
+# utility (labelled flows) and detectability (2+ distinct flows per table) metrics: tests/test_metrics_utility.py
 FLOW_METRICS = sorted(n for n in registry.metrics.names()
-                      if getattr(registry.metrics.peek(n), "track", "flows") == "flows")
+                      if getattr(registry.metrics.peek(n), "track", "flows") == "flows"
+                      and getattr(registry.metrics.peek(n), "family", "fidelity") in ("fidelity", "privacy"))
 # No shrinking phase: a failure is reported as drawn (shrinking these tables can take minutes).
 PROPERTY = settings(max_examples=12, deadline=None, derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.reuse, Phase.generate),
@@ -115,6 +117,7 @@ def value(name: str, real, synthetic, holdout=None) -> float:
 # Temporal metrics need enough time series (ACF: 3 seconds; lagcorr: more than lags + 2 flows);
 # below that they raise this documented ValueError instead of returning a number.
 TOO_SHORT = ("need at least 3 seconds", "needs more than")
+TEMPORAL = ("acf", "lagcorr", "acf-diff", "lstm-next-flow")
 
 
 def outcome(name: str, real, synthetic, holdout=None) -> float | str:
@@ -122,7 +125,7 @@ def outcome(name: str, real, synthetic, holdout=None) -> float | str:
     try:
         return value(name, real, synthetic, holdout)
     except ValueError as exc:
-        if name in ("acf", "lagcorr") and any(t in str(exc) for t in TOO_SHORT):
+        if name in TEMPORAL and any(t in str(exc) for t in TOO_SHORT):
             return str(exc)
         raise
 
@@ -227,7 +230,7 @@ def test_missing_value_raises_naming_the_column(data):
             v = m(tables["real"], tables["synthetic"], CIDDS_BI, holdout=tables["holdout"], seed=0).value
         except ValueError as exc:  # SchemaError is a ValueError
             msg = str(exc)
-            if name in ("acf", "lagcorr") and any(t in msg for t in TOO_SHORT) and not reads:
+            if name in TEMPORAL and any(t in msg for t in TOO_SHORT) and not reads:
                 continue  # too short a series, whatever the missing value
             assert column in msg and which in msg, (name, msg)
             assert reads or (name.startswith("dkc") and which in m.inputs), (name, msg)
@@ -245,6 +248,8 @@ def columns_read(name: str) -> set[str]:
         return set(CIDDS_BI.discrete)
     if name in ("pcd", "emd", "emd-w1"):
         return set(CIDDS_BI.continuous)
-    if name in ("acf", "lagcorr"):
+    if name == "lstm-next-flow":
+        return {CIDDS_BI.timestamp, *CIDDS_BI.discrete}
+    if name in TEMPORAL:
         return {CIDDS_BI.timestamp, *CIDDS_BI.continuous}
     return set(CIDDS_BI.names)  # density, coverage, md, md-binned: every feature column

@@ -3,7 +3,9 @@
 ``compute(real, synthetic, schema, *, holdout=None, seed=0)`` returns a float
 or a :class:`MetricResult` (value + breakdown). ``real`` is the training data
 the generator saw, ``holdout`` real data it never saw. Metrics are
-deterministic given the seed.
+deterministic given the seed. A metric whose ``inputs`` name ``"attacks"``
+also receives ``attacks=`` (real attack flows, labelled by the schema's
+"label" column); others never see that keyword.
 """
 from __future__ import annotations
 
@@ -47,13 +49,24 @@ class Metric:
     # corrected variants and temporal metrics are ranked and shown, but kept out of that average
     # so that one quantity is not counted twice and the average stays comparable with the paper.
     in_average_rank: ClassVar[bool] = True
+    # What the number measures: "fidelity" (distributions), "utility", "detectability" or "privacy";
+    # the leaderboard and report group metrics by it.
+    family: ClassVar[str] = "fidelity"
+    # Scored by a run that names no metrics; opt-in metrics (costly or needing extra inputs) set False.
+    default: ClassVar[bool] = True
 
     def compute(self, real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, *,
                 holdout: pd.DataFrame | None = None, seed: int = 0) -> float | MetricResult:
         raise NotImplementedError
 
-    def __call__(self, real, synthetic, schema, *, holdout=None, seed: int = 0) -> MetricResult:
+    def __call__(self, real, synthetic, schema, *, holdout=None, attacks=None, seed: int = 0) -> MetricResult:
         if "holdout" in self.inputs and holdout is None:
             raise ValueError(f"metric {self.name!r} needs a holdout (real held-out) table")
-        out = self.compute(real, synthetic, schema, holdout=holdout, seed=seed)
+        extra = {}
+        if "attacks" in self.inputs:
+            if attacks is None:
+                raise ValueError(f"metric {self.name!r} needs labelled attack flows: none were given "
+                                 f"for dataset {getattr(schema, 'name', '?')!r}")
+            extra["attacks"] = attacks
+        out = self.compute(real, synthetic, schema, holdout=holdout, seed=seed, **extra)
         return out if isinstance(out, MetricResult) else MetricResult(float(out))

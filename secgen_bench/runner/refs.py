@@ -24,10 +24,15 @@ def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRe
                         dict(overrides), getattr(cls, "unit", "rows")), reason
 
 
+def is_default_metric(name: str, track: str) -> bool:
+    """A metric of ``track`` scored when no metric is named (opt-in metrics set ``default = False``)."""
+    cls = registry.metrics.peek(name)
+    return getattr(cls, "track", "flows") == track and getattr(cls, "default", True)
+
+
 def metric_refs(names: Sequence[str] | None, track: str) -> list[tuple[MetricRef, str | None]]:
     """The named registry metrics (all of ``track``'s when None), each with why it cannot run (or None)."""
-    names = list(names) if names else [n for n in registry.metrics.names()
-                                       if getattr(registry.metrics.peek(n), "track", "flows") == track]
+    names = list(names) if names else [n for n in registry.metrics.names() if is_default_metric(n, track)]
     out = []
     for name in names:
         entry = registry.metrics.entry(name)

@@ -1,0 +1,203 @@
+"""Privacy beyond MD: distance to closest record, and alpha-precision / beta-recall / authenticity.
+
+All four read the flow encoding's kNN view (``flow_encoding``: the
+Density/Coverage encoding, one-hot distance through categorical codes) and
+its torch distance kernel, in exact float64 mode on the CPU. They are
+opt-in (``default = False``) and outside the paper's average rank.
+
+``dcr`` (inputs real, synthetic, holdout; encoding fitted on all three).
+The training and held-out tables are sorted by their encoded values (row
+order cannot matter) and cut to the same size ``m`` = the smaller of the two
+(seeded draw without replacement). For each synthetic
+flow, d_train = distance to its closest training flow, d_hold = to its
+closest held-out flow. Value = share of synthetic flows with
+d_train < d_hold, ties counting one half. A generator that learnt the
+distribution without copying sits near 0.5 (its flows are no closer to
+the flows it saw than to flows it never saw); a copier scores 1. Direction
+``closest`` (to the Reference row) rather than a new "target 0.5" direction:
+the Reference row (held-out flows played as synthetic) sits near 0.5 by
+construction, because when the synthetic table *is* the holdout (the
+Reference row) the holdout is split in two seeded halves, one played as
+synthetic, the other as the holdout. Breakdown: ``dcr_p5``, the 5th
+percentile of d_train (small = near-copies), ``holdout_p5`` the same for
+d_hold, ``exact_copies`` (share with d_train = 0).
+
+``alpha-precision``, ``beta-recall``, ``authenticity`` (Alaa et al., "How
+faithful is your synthetic data?", ICML 2022), on the (real, synthetic)
+encoding itself, without the paper's learnt one-class embedding. Distances
+to a centre use the mean of the one-hot vectors: for a categorical column
+with level shares p, a flow with level v is at squared distance
+1 - 2 p_v + sum(p^2) from the centre in that column (exact, no one-hot
+matrix). Grid A = 31 points 0, 1/30, ..., 1.
+
+- alpha-precision: c_r = centre of the real flows, R_a = a-quantile of the
+  real flows' distances to c_r; P_a = share of synthetic flows within R_a.
+  Value = 1 - 2 * mean_a |P_a - a| (1: synthetic mass spread like the real).
+- beta-recall: c_s, Q_b = centre and b-quantile radius of the synthetic
+  flows; a real flow is recalled at b when its nearest synthetic flow lies
+  inside Q_b (one of them, when several are equally near) *and* within the
+  real flow's k-NN radius among real flows (k = 5, Density/Coverage's radius). R_b = share recalled; value =
+  1 - 2 * mean_b |R_b - b|.
+- authenticity: a synthetic flow is authentic when its distance to its
+  closest real flow x* is larger than x*'s distance to its own closest other
+  real flow (the paper's rule; with several equally close x*, larger than
+  each one's). Value = share authentic (copies score 0).
+No randomness: the seed is not used.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+
+from secgen_bench.metrics.base import Direction, Metric, MetricResult
+from secgen_bench.metrics.flow_encoding import FlowEncoding, canonical_order
+from secgen_bench.schema import table_fingerprint
+
+GRID = np.linspace(0.0, 1.0, 31)
+RECALL_K = 5
+
+
+def _rows(view: tuple, idx: np.ndarray) -> tuple:
+    num, codes = view
+    return num[idx], None if codes is None else codes[idx]
+
+
+def _draw(view: tuple, n: int, rng: np.random.Generator) -> tuple:
+    """``n`` rows of an encoded table in canonical order, drawn with the seed (all of them when it has n)."""
+    if len(view[0]) == n:
+        return view
+    return _rows(view, np.sort(rng.choice(len(view[0]), size=n, replace=False)))
+
+
+class _PrivacyMetric(Metric):
+    version = "1.0"
+    family = "privacy"
+    in_average_rank = False
+    default = False
+    requires = ("torch",)
+    bounds = (0.0, 1.0)
+
+
+class DCR(_PrivacyMetric):
+    """Share of synthetic flows closer to a training flow than to any held-out flow (0.5 ideal, 1 = copying)."""
+
+    name = "dcr"
+    description = "Share of synthetic flows nearer the training set than an equal-size holdout (0.5 ideal); 5th-pct DCR"
+    direction = Direction.CLOSEST
+    inputs = frozenset({"real", "synthetic", "holdout"})
+
+    def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
+        from secgen_bench.metrics._knn_torch import knn
+
+        if holdout is None:
+            raise ValueError(f"{self.name}: needs a holdout (real held-out) table")
+        rng = np.random.default_rng(seed)
+        split = synthetic is holdout or (synthetic.shape == holdout.shape and synthetic.equals(holdout))
+        tables = [("real", real), ("holdout", holdout)] + ([] if split else [("synthetic", synthetic)])
+        enc = FlowEncoding(schema, tables, self.name)
+        views = [_rows(v, canonical_order(*v)) for v in enc.knn(*tables)]  # row order cannot matter
+        tr, ho = views[0], views[1]
+        if split:  # the Reference row: one half of the holdout plays synthetic, the other the holdout
+            if len(holdout) < 4:
+                raise ValueError(f"{self.name}: the holdout has {len(holdout)} rows, need at least 4 to split it")
+            order = rng.permutation(len(holdout))
+            half = len(holdout) // 2
+            sy, ho = _rows(ho, np.sort(order[:half])), _rows(ho, np.sort(order[half:]))
+        else:
+            sy = views[2]
+        m = min(len(tr[0]), len(ho[0]))
+        tr, ho = _draw(tr, m, rng), _draw(ho, m, rng)
+        d_train = knn(sy, tr, 1)[0][:, 0]
+        d_hold = knn(sy, ho, 1)[0][:, 0]
+        share = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
+        return MetricResult(share, {
+            "dcr_p5": float(np.percentile(d_train, 5)), "holdout_p5": float(np.percentile(d_hold, 5)),
+            "dcr_median": float(np.median(d_train)), "exact_copies": float(np.mean(d_train == 0)),
+            "rows_compared": m, "reference_split": split, **enc.description})
+
+
+def _centre_distances(num: np.ndarray, codes: np.ndarray | None, ref_num: np.ndarray,
+                      ref_codes: np.ndarray | None) -> np.ndarray:
+    """Distance of each point to the mean of the reference points' (numeric + one-hot) vectors."""
+    sq = ((num - ref_num.mean(axis=0)) ** 2).sum(axis=1) if num.shape[1] else np.zeros(len(num))
+    if codes is not None:
+        for j in range(codes.shape[1]):
+            size = int(max(codes[:, j].max(), ref_codes[:, j].max())) + 1
+            p = np.bincount(ref_codes[:, j], minlength=size) / len(ref_codes)
+            sq = sq + 1.0 - 2.0 * p[codes[:, j]] + float((p * p).sum())
+    return np.sqrt(np.maximum(sq, 0.0))
+
+
+def _integrated(curve: np.ndarray) -> float:
+    """1 - 2 * mean |curve - GRID|, clipped to [0, 1] (rounding can leave -2e-16 at the worst curve)."""
+    return float(np.clip(1.0 - 2.0 * np.mean(np.abs(curve - GRID)), 0.0, 1.0))
+
+
+_CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def alpha_beta_authenticity(real: pd.DataFrame, synthetic: pd.DataFrame, schema) -> dict:
+    """The three Alaa et al. quantities and their curves from one pass (see the module docstring); cached."""
+    from secgen_bench.metrics._knn_torch import knn, nearest_tied
+
+    key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint())
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    tables = [("real", real), ("synthetic", synthetic)]
+    enc = FlowEncoding(schema, tables, "alpha-precision")
+    (r_num, r_codes), (s_num, s_codes) = enc.knn(*tables)
+    # alpha-precision: synthetic mass inside the real a-balls
+    real_to_cr = _centre_distances(r_num, r_codes, r_num, r_codes)
+    syn_to_cr = _centre_distances(s_num, s_codes, r_num, r_codes)
+    precision = np.array([np.mean(syn_to_cr <= np.quantile(real_to_cr, a)) for a in GRID])
+    # beta-recall: real flows near the synthetic b-support (any of their tied nearest synthetic flows)
+    syn_to_cs = _centre_distances(s_num, s_codes, s_num, s_codes)
+    real_knn = knn((r_num, r_codes), (r_num, r_codes), RECALL_K, exclude_self=True)[0]
+    near_d, near_centre = nearest_tied((r_num, r_codes), (s_num, s_codes), syn_to_cs, "min")
+    close = near_d <= real_knn[:, -1]
+    recall = np.array([np.mean(close & (near_centre <= np.quantile(syn_to_cs, b))) for b in GRID])
+    # authenticity: farther from its closest real flow(s) than each of them is from its own closest real flow
+    syn_d, own_d = nearest_tied((s_num, s_codes), (r_num, r_codes), real_knn[:, 0], "max")
+    authentic = syn_d > own_d
+    out = {"alpha-precision": _integrated(precision), "beta-recall": _integrated(recall),
+           "authenticity": float(np.mean(authentic)),
+           "precision_at_0.5": float(precision[15]), "recall_at_0.5": float(recall[15]), **enc.description}
+    _CACHE[key] = out
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
+
+
+class _AlaaMetric(_PrivacyMetric):
+    def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
+        out = alpha_beta_authenticity(real, synthetic, schema)
+        keep = ("precision_at_0.5", "recall_at_0.5", "numeric_columns", "categorical_columns")
+        return MetricResult(out[self.name], {k: out[k] for k in keep})
+
+
+class AlphaPrecision(_AlaaMetric):
+    """Integrated alpha-precision (Alaa et al. 2022): synthetic flows fall in the real alpha-support as they should."""
+
+    name = "alpha-precision"
+    description = "Integrated alpha-precision (Alaa et al. 2022) on the Density/Coverage encoding (1 best)"
+    direction = Direction.HIGHER
+
+
+class BetaRecall(_AlaaMetric):
+    """Integrated beta-recall (Alaa et al. 2022): real flows are reached by the synthetic beta-support."""
+
+    name = "beta-recall"
+    description = "Integrated beta-recall (Alaa et al. 2022) on the Density/Coverage encoding (1 best)"
+    direction = Direction.HIGHER
+
+
+class Authenticity(_AlaaMetric):
+    """Share of synthetic flows that are not near-copies of a real flow (Alaa et al. 2022; 0 = copies)."""
+
+    name = "authenticity"
+    description = "Share of synthetic flows farther from their closest real flow than it is from its own (Alaa et al.)"
+    direction = Direction.HIGHER
