@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench import leaderboard
+from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.leaderboard import Board
 from secgen_bench.paper_spread import ROUNDING, SPREAD_FACTOR, Spread, cell_text, load_spread
 from secgen_bench.runner.plan import REFERENCE, Protocol, protocol_for
-from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.runner.request import RunRequest
 from secgen_bench.runner.run import run_benchmark
+from secgen_bench.stats import kendall
 
 PAPER_GENERATORS = {  # paper name -> our generator name
     "IndependentBN": "independent-bn", "SequenceBN": "sequence-bn", "TVAE": "tvae", "CTGAN": "ctgan",
@@ -120,16 +121,6 @@ class Reproduction:
             lines.append("What differs from the paper:")
             lines.extend(f"- {n}" for n in self.notes)
         return "\n".join(lines) + "\n"
-
-
-def kendall(ours: pd.Series, paper: pd.Series) -> float | None:
-    from scipy.stats import kendalltau
-
-    common = ours.dropna().index.intersection(paper.dropna().index)
-    if len(common) < 3:
-        return None
-    tau = kendalltau(ours[common].to_numpy(), paper[common].to_numpy()).statistic
-    return None if np.isnan(tau) else float(tau)
 
 
 def paper_ranks(paper: pd.DataFrame, directions: dict[str, str]) -> pd.DataFrame:

@@ -101,7 +101,7 @@ class TemporalReproduction:
         return "\n".join(lines) + "\n"
 
     def kendall(self, metric: str) -> float | None:
-        from secgen_bench.reproduce import kendall
+        from secgen_bench.stats import kendall
 
         ours = self.ours[metric].drop(index=REFERENCE, errors="ignore").mean(axis=1, skipna=False)
         paper = self.paper[metric].drop(index=REFERENCE).mean(axis=1)

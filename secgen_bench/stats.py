@@ -160,3 +160,14 @@ def nemenyi_groups(mean_ranks: Sequence[float], cd: float) -> list[tuple[int, in
         if j > i and not (runs and runs[-1][1] >= j):
             runs.append((i, j))
     return runs
+
+
+def kendall(ours: pd.Series, paper: pd.Series) -> float | None:
+    """Kendall's tau between two orderings on their common, non-missing index (None below 3 items)."""
+    from scipy.stats import kendalltau
+
+    common = ours.dropna().index.intersection(paper.dropna().index)
+    if len(common) < 3:
+        return None
+    tau = kendalltau(ours[common].to_numpy(), paper[common].to_numpy()).statistic
+    return None if np.isnan(tau) else float(tau)

@@ -54,11 +54,18 @@ def test_every_builtin_name_is_accepted():
 
 
 def test_one_resolver_for_module_attr_targets():
-    from secgen_bench.runner import job
+    import ast
+    from pathlib import Path
+
+    import secgen_bench
     from tests.plugins import TinyDataset
 
+    package = Path(secgen_bench.__file__).parent
+    resolvers = [str(p.relative_to(package)) for p in package.rglob("*.py")
+                 for node in ast.walk(ast.parse(p.read_text()))
+                 if isinstance(node, ast.FunctionDef) and node.name == "import_target"]
+    assert resolvers == ["registry.py"]
     assert registry.import_target("tests.plugins:TinyDataset") is TinyDataset
-    assert job.import_target("tests.plugins:TinyDataset") is TinyDataset
     assert registry.import_target("tests.plugins:TinyDataset.load") is TinyDataset.load
     assert registry.import_target("tests.plugins").__name__ == "tests.plugins"
     with pytest.raises(AttributeError):
