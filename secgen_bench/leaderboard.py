@@ -21,7 +21,6 @@ two-stage bootstrap, seeds then repetitions within seed (``secgen_bench.stats``)
 from __future__ import annotations
 
 import io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ import pandas as pd
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
 from secgen_bench.runner.plan import REFERENCE
-from secgen_bench.runner.planned import is_planned, planned_job_keys
+from secgen_bench.runner.planned import planned_records
 from secgen_bench.runner.store import RunStore
 
 STRICT, TIES = ranking_rules.STRICT, ranking_rules.TIES
@@ -94,24 +93,6 @@ class Board:
         }
 
 
-def _records(store: RunStore, pattern: str):
-    """(path, record) of every ``jobs/<pattern>`` file of a planned job; a file that is not a record is a ValueError
-    naming it."""
-    from secgen_bench.runner.store import read_json
-
-    planned = planned_job_keys(store.root)
-    for path in sorted((store.root / "jobs").glob(pattern)):
-        if not is_planned(path, store.root / "jobs", planned):
-            continue
-        try:
-            rec = read_json(path)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: broken record, not JSON ({exc})") from None
-        if not isinstance(rec, dict):
-            raise ValueError(f"{path}: broken record, a JSON {type(rec).__name__} instead of an object")
-        yield path, rec
-
-
 def _broken(path: Path, exc: Exception) -> ValueError:
     what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
     return ValueError(f"{path}: broken record ({what})")
@@ -119,7 +100,7 @@ def _broken(path: Path, exc: Exception) -> ValueError:
 
 def records_frame(store: RunStore) -> pd.DataFrame:
     rows = []
-    for path, rec in _records(store, "*/metrics/*.json"):
+    for path, rec in planned_records(store, "*/metrics/*.json"):
         try:
             rows.append({
                 "dataset": rec["dataset"]["label"], "generator": rec["generator"]["name"], "seed": rec["seed"],
@@ -146,7 +127,7 @@ def build(run_dir: str | Path, ranking: str = TIES) -> list[Board]:
 
 def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
     acc: dict[str, dict[str, dict]] = {}
-    for path, rec in _records(store, "*/job.json"):
+    for path, rec in planned_records(store, "*/job.json"):
         try:
             d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
                 rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})

@@ -53,6 +53,11 @@ def test_the_leaderboard_holds_the_plans_jobs_only(plugins, tmp_path):
         path.write_text(json.dumps(rec))
     (board,) = leaderboard.build(out)
     assert set(board.rows) == {"reference", "copycat"}
+    from secgen_bench.report.collect import RunView
+
+    view = RunView(out)   # the report reads the same jobs as the leaderboard
+    assert {r["generator"]["name"] for r in view.job_records} == {"reference", "copycat"}
+    assert set(view.metric_frame()["generator"]) == {"reference", "copycat"}
 
 
 def test_a_job_folder_that_leaves_the_run_directory_is_refused(plugins, tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.planned import planned_records
 from secgen_bench.runner.store import RunStore, read_json, read_table, refuse_pickled_tables
 
 
@@ -116,11 +117,12 @@ class RunView:
 
     @cached_property
     def job_records(self) -> list[dict]:
-        return list(self.store.job_records())
+        """The records of the plan's jobs (the leaderboard's rows come from these only)."""
+        return [rec for _, rec in planned_records(self.store, "*/job.json")]
 
     @cached_property
     def metric_records(self) -> list[dict]:
-        return list(self.store.metric_records())
+        return [rec for _, rec in planned_records(self.store, "*/metrics/*.json")]
 
     @cached_property
     def datasets(self) -> dict[str, DatasetView]:

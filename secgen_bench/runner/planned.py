@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterator
 
 from secgen_bench.runner.store import RunStore, read_json
 
@@ -30,3 +31,19 @@ def planned_job_keys(run_dir: str | Path) -> set[str] | None:
 def is_planned(record_path: Path, jobs_dir: Path, planned: set[str] | None) -> bool:
     """Whether the record at ``record_path`` (under ``jobs_dir/<job key>/``) belongs to a planned job."""
     return planned is None or Path(record_path).relative_to(jobs_dir).parts[0] in planned
+
+
+def planned_records(store: RunStore, pattern: str) -> Iterator[tuple[Path, dict]]:
+    """(path, record) of every ``jobs/<pattern>`` file of a planned job; a file that is not a record is a ValueError
+    naming it."""
+    planned = planned_job_keys(store.root)
+    for path in sorted((store.root / "jobs").glob(pattern)):
+        if not is_planned(path, store.root / "jobs", planned):
+            continue
+        try:
+            rec = read_json(path)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: broken record, not JSON ({exc})") from None
+        if not isinstance(rec, dict):
+            raise ValueError(f"{path}: broken record, a JSON {type(rec).__name__} instead of an object")
+        yield path, rec
