@@ -1,7 +1,7 @@
-"""Models are saved as data (JSON + npz), never pickled: every built-in round-trips, crafted files are refused."""
+"""Models are saved as data (JSON + npz), never pickled: crafted files are refused (every built-in's round trip
+is in the contract suite, tests/test_contract.py)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import zipfile
 
@@ -13,60 +13,8 @@ from secgen_bench import registry
 from secgen_bench.generators.base import Generator
 from secgen_bench.persistence import load_state, save_state
 from tests.generator_fixtures import TORCH_TINY_ROWS
-from tests.tiny_tables import PACKETS, TINY_SCHEMA, tiny_flows, toy_packets
-
-HAS_HMM = importlib.util.find_spec("hmmlearn") is not None
-
-# name -> (options for a fit of a few seconds, which table: "flows" or "packets")
-TINY_FITS = {
-    "marginals": ({}, "flows"),
-    "independent-bn": ({}, "flows"),
-    "sequence-bn": ({}, "flows"),
-    "tvae": ({"epochs": 1, "batch_size": 50}, "flows"),
-    "ctgan": ({"epochs": 1, "batch_size": 50}, "flows"),
-    "ewgan-gp": ({"ip2vec_epochs": 1, "hidden": 32, "layers": 2, "iterations": 20, "batch_size": 16}, "flows"),
-    "transformer": ({"n_layer": 1, "d_model": 32, "n_head": 2, "train_steps": 30, "context_flows": 3,
-                     "batch_size": 8}, "flows"),
-    "netshare": ({"ip2vec_epochs": 1, "meta_hidden": 16, "rnn_hidden": 16, "d_hidden": 32, "epochs": 3,
-                  "batch_size": 16, "max_len": 4}, "flows"),
-    "flowchronicle": ({}, "flows"),
-    "tadam": ({}, "packets"),
-    "markov-chain": ({}, "packets"),
-    "hmm": ({}, "packets"),
-    "packet-transformer": ({"train_steps": 30}, "packets"),
-}
-
-
-def _params() -> list:
-    skip_hmm = [pytest.mark.skipif(not HAS_HMM, reason="hmmlearn not installed")]
-    return [pytest.param(name, marks=skip_hmm if name == "hmm" else [], id=name) for name in TINY_FITS]
-
-
-def _fit(name: str):
-    options, kind = TINY_FITS[name]
-    cls = registry.generators.get(name)
-    table, schema = (tiny_flows(100), TINY_SCHEMA) if kind == "flows" else (toy_packets(), PACKETS)
-    return cls, cls(profile="quick", **options).fit(table, schema, seed=0)
-
-
-def test_every_builtin_generator_has_a_round_trip_case():
-    from secgen_bench import builtins
-
-    assert set(TINY_FITS) == set(builtins.GENERATORS)
-
-
-@pytest.mark.parametrize("name", _params())
-def test_saved_model_samples_the_same(name, tmp_path):
-    cls, gen = _fit(name)
-    path = tmp_path / "model.sgb"
-    gen.save(path)
-    with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["arrays.npz", "state.json"]
-    loaded = cls.load(path)
-    assert type(loaded) is cls and loaded is not gen
-    n = 30 if cls.unit == "sequences" else 60
-    pd.testing.assert_frame_equal(loaded.sample(n, seed=4), gen.sample(n, seed=4))
-
+from tests.test_contract import fitted
+from tests.tiny_tables import TINY_SCHEMA, tiny_flows
 
 # ---- the format itself ----------------------------------------------------------------------------------------
 class Holder:
@@ -218,7 +166,8 @@ def test_a_model_saved_for_a_gpu_loads_on_the_cpu_when_there_is_none(tmp_path):
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: the model would go back onto it")
-    cls, gen = _fit("transformer")
+    gen = fitted("transformer")
+    cls = type(gen)
     gen.device = "cuda"              # as if fitted on a GPU: its modules are saved as CPU arrays either way
     gen.save(tmp_path / "gpu.sgb")
     gen.device = "cpu"
