@@ -182,6 +182,9 @@ class _SDVGenerator(Generator):
         with seeded(seed, self.config.torch_threads), warnings.catch_warnings(), _sequential_joblib():
             warnings.simplefilter("ignore")
             self.synthesizer_.reset_sampling()
+            # reset_sampling() makes SDV draw from its own fixed seed (73251) on the next sample(), whatever
+            # seed we were given: hand it ours, so that another seed gives another sample
+            self.synthesizer_._set_random_state(int(seed))
             raw = self.synthesizer_.sample(num_rows=n)
         raw = raw[TABLE] if isinstance(raw, dict) else raw
         raw = raw.reset_index(drop=True)
@@ -218,7 +221,7 @@ class _SDVGenerator(Generator):
 
 class TVAE(_SDVGenerator):
     name = "tvae"
-    version = "1.0"
+    version = "1.1"   # 1.1: the sample seed reaches SDV (1.0 sampled from SDV's fixed seed)
     description = "SDV TVAESynthesizer over flows (FlowChronicle baseline; IP/port/low-cardinality columns categorical)."
     _synthesizer = "TVAESynthesizer"
     Config = TVAEConfig
@@ -230,7 +233,7 @@ class TVAE(_SDVGenerator):
 
 class CTGAN(_SDVGenerator):
     name = "ctgan"
-    version = "1.0"
+    version = "1.1"
     description = "SDV CTGANSynthesizer over flows (FlowChronicle baseline; IP/port/low-cardinality columns categorical)."
     _synthesizer = "CTGANSynthesizer"
     Config = CTGANConfig
