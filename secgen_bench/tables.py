@@ -31,10 +31,11 @@ def read_real_table(path: str | Path, schema: str | None,
     """A real table of ``evaluate``: read with a schema file when ``schema`` is one, else in schema ``known``,
     by name or by header (synthetic files are written in the FlowSchema, so they never take a schema file)."""
     if schema and (Path(schema).suffix.lower() in (".yaml", ".yml", ".json") or Path(schema).is_file()):
-        from secgen_bench.datasets.detect import load_declared
+        from secgen_bench.schema_file import apply_schema, read_schema_file
 
-        loaded = load_declared(path, schema_file=schema)
-        return loaded.schema, loaded.table
+        raw, header_lines = read_text_table(path)
+        applied = apply_schema(raw, read_schema_file(schema), str(path), header_lines=header_lines)
+        return applied.schema, applied.table
     if known is not None:
         return known, known.validate(read_flow_csv(path, known), source=str(path))
     raw = read_flow_csv(path)
