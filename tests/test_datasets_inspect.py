@@ -137,8 +137,13 @@ def test_convert_and_evaluate_read_a_schema_file(tmp_path, capsys):
                                                                "d": "ip", "p": "port", "b": "bytes", "k": "packets"}}))
     out = tmp_path / "converted.csv"
     code, stdout, err = run_cli(["datasets", "convert", str(data), "--schema", str(schema), "-o", str(out)], capsys)
-    assert code == 0, err and "schema mine" in stdout
+    assert code == 0 and "schema mine (loader schema file)" in stdout, err
     assert pd.read_csv(out)["t"].iloc[0] == "2023-11-14 22:13:20"
+    columns = err.split("read it back with --columns ")[1].strip().strip('"')
+    assert columns == "t=timestamp,s=ip,d=ip,p=port,b=bytes,k=packets"
+    again = tmp_path / "again.csv"
+    assert run_cli(["datasets", "convert", str(out), "--columns", columns, "-o", str(again)], capsys)[0] == 0
+    assert again.read_text() == out.read_text()
     code, stdout, err = run_cli(["evaluate", "--real", str(data), "--synthetic", str(out), "--schema", str(schema),
                                  "--metrics", "jsd", "--repeats", "1", "--json"], capsys)
     assert code == 0, err

@@ -107,12 +107,18 @@ def _notes(meta: dict) -> None:
         print(f"note: rows left out by the loader: {text}", file=sys.stderr)
 
 
-def _round_trip_note(path: Path, schema_name: str) -> None:
-    """Say so when ``--format auto`` would read the written file as something else (a raw CIDDS table)."""
+def _round_trip_note(path: Path, schema) -> None:
+    """Say so when ``--format auto`` would read the written file as something else (a raw CIDDS table),
+    or as nothing built in (a user's schema): then give the ``--columns`` that read it back exactly."""
     from secgen_bench.datasets.detect import sniff_format
 
     found = sniff_format(path)
-    if found not in ("csv", schema_name):
+    if found is None:
+        columns = ",".join(f"{c.name}={c.role.value}" + (f":{c.direction}" if c.direction else "")
+                           for c in schema.columns)
+        print(f"note: {path} holds schema {schema.name} in canonical units (timestamps as date-times, durations "
+              f"in seconds); read it back with --columns \"{columns}\"", file=sys.stderr)
+    elif found not in ("csv", schema.name):
         print(f"note: --format auto reads {path} as {found}; read it back with --format csv", file=sys.stderr)
 
 
@@ -124,7 +130,7 @@ def cmd_convert(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(out, table)
     _notes(data.meta)
-    _round_trip_note(out, data.schema.name)
+    _round_trip_note(out, data.schema)
     loader = data.meta.get("loader") or data.meta.get("dataset") or args.dataset or args.format
     print(f"wrote {len(table)} rows, schema {data.schema.name} (loader {loader}), to {out}")
     return 0
@@ -154,7 +160,7 @@ def cmd_split(args) -> int:
         "train_fingerprint": table_fingerprint(train), "holdout_fingerprint": table_fingerprint(holdout),
     })
     _notes(data.meta)
-    _round_trip_note(folder / "train.csv", data.schema.name)
+    _round_trip_note(folder / "train.csv", data.schema)
     print(f"wrote {len(train)} train and {len(holdout)} holdout rows ({method} split, schema {data.schema.name}) "
           f"to {folder / 'train.csv'} and {folder / 'holdout.csv'}")
     return 0

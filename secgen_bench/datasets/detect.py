@@ -12,6 +12,7 @@ this (:func:`load_declared`).
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from secgen_bench import registry
@@ -69,7 +70,7 @@ def load_declared(path: str | Path, *, schema_file: str | None = None, columns: 
 
     if schema_file and columns:
         raise SchemaError("give either --schema FILE or --columns, not both")
-    spec = read_schema_file(schema_file) if schema_file else parse_inline(columns)
+    spec = read_schema_file(schema_file) if schema_file else replace(parse_inline(columns), name=Path(path).stem)
     return _load_with(path, spec, drop_invalid, "schema file" if schema_file else "columns")
 
 
@@ -80,7 +81,7 @@ def _load_with(path, spec, drop_invalid: bool, how: str) -> LoadedData:
     path = cm.existing_file(path)
     raw, header_lines = read_text_table(path)
     applied = apply_schema(raw, spec, str(path), drop_invalid=drop_invalid, header_lines=header_lines)
-    meta = {"source": str(path), "format": how, "schema": applied.schema.name,
+    meta = {"source": str(path), "format": how, "loader": how, "schema": applied.schema.name,
             "dropped": {"rows with non-finite or empty numbers": applied.dropped_rows},
             "dropped_invalid_rows": applied.dropped_rows,
             "invalid_cells": applied.invalid_cells}
