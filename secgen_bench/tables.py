@@ -58,7 +58,7 @@ def resolve_schema(name: str | None, columns: Iterable[str], source: str | Path)
 
 
 def read_text_table(path: str | Path) -> tuple[pd.DataFrame, int]:
-    """Every cell of a user's CSV (header line) or JSON-lines file as text, and the lines before row 1.
+    """Every cell of a user's CSV (header line), JSON-lines file or Zeek TSV log as text, and the lines before row 1.
 
     Nothing is converted here: a schema file says what each column is, and
     :func:`secgen_bench.schema_file.apply_schema` converts and checks the cells.
@@ -71,6 +71,8 @@ def read_text_table(path: str | Path) -> tuple[pd.DataFrame, int]:
         head = fh.read(4096).lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"{"):
         return _read_json_lines(path), 0
+    if head.startswith(b"#separator"):
+        return _read_zeek_tsv(path)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
@@ -79,6 +81,31 @@ def read_text_table(path: str | Path) -> tuple[pd.DataFrame, int]:
         raise SchemaError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     table.columns = [str(c).strip() for c in table.columns]
     return table, 1
+
+
+def _read_zeek_tsv(path: Path) -> tuple[pd.DataFrame, int]:
+    """A Zeek TSV log (``#fields`` header); its unset ``-`` and ``(empty)`` cells become empty text."""
+    names, rows, before = None, [], 0
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.rstrip("\r\n")
+            if line.lstrip().startswith("#"):
+                if line.lstrip().startswith("#fields"):
+                    names = line.lstrip().split("\t")[1:]
+                if not rows:
+                    before = number
+                continue
+            if not line:
+                continue
+            if names is None:
+                raise SchemaError(f"{path}: line {number}: a Zeek log row before its #fields line")
+            cells = line.split("\t")
+            if len(cells) != len(names):
+                raise SchemaError(f"{path}: line {number}: {len(cells)} fields, #fields names {len(names)}")
+            rows.append(["" if c in ("-", "(empty)") else c for c in cells])
+    if names is None or not rows:
+        raise SchemaError(f"{path}: a Zeek log without #fields or rows")
+    return pd.DataFrame(rows, columns=names), before
 
 
 def _read_json_lines(path: Path) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from secgen_bench.tables import read_text_table
 SAMPLES = [
     "cidds001/cidds_wk3_8k.csv", "ugr16/ugr16_1k.csv",
     "ctu/test2.binetflow", "ctu/2013-10-21_capture-1.binetflow", "ctu/CTU-Malware-Capture-Botnet-207-1.binetflow",
-    "ctu/2015-03-24_capture1-only-dns.binetflow", "zeek/test9-mixed_conn.log",
+    "ctu/2015-03-24_capture1-only-dns.binetflow", "zeek/test9-mixed_conn.log", "zeek/test10-mixed_conn.log",
     "cesnet-miner22/miner22-sampled.csv", "cesnet-miner22/miner22-ppi-sampled.csv",
     "ids/cicids2017/cicids2017_cleaned_sample.csv",
     "ids/cicids2017/Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.rows1-150.csv",

@@ -143,7 +143,9 @@ def _guess(name: str, text: pd.Series) -> Guess:
             and len(present) == len(text) and not (numeric and distinct <= 2):
         return Guess(spec("ip"), "named like an address")
     empty = int((text == "").sum())
-    if numeric and empty > max(1, len(text) // 20):       # mostly numbers, many blanks: keep as text
+    if not len(present):
+        return Guess(spec(IGNORE), "could not place: every cell is empty")
+    if numeric and empty > max(1, len(text) // 4):       # numbers with many blanks: keep as text
         if distinct <= max(50, len(text) // 20):
             return Guess(spec("categorical"), f"numbers with {empty} empty cells, kept as categories")
         return Guess(spec(IGNORE), f"could not place: numbers with {empty} empty cells")
