@@ -260,10 +260,7 @@ def apply_schema(raw: pd.DataFrame, spec: SchemaFile, source: str, *, drop_inval
         if len(table) == 0:
             raise SchemaError(f"{source}: every row holds a non-finite or empty number; nothing is left")
     schema = spec.flow_schema()
-    for c in spec.columns:          # the converted numbers take their role's dtype
-        if c.role in {r.value for r in _INTEGER}:
-            table[c.name] = table[c.name].astype("int64")
-    table = schema.validate(table.reset_index(drop=True), source)
+    table = schema.validate(table.reset_index(drop=True), source)     # the role dtypes (integers to int64)
     return Applied(table, schema, int(bad_rows.sum()), invalid)
 
 
@@ -327,9 +324,8 @@ def _timestamps(text: pd.Series, col: ColumnSpec, source: str, header_lines: int
         what = f"is out of the datetime range as an epoch in {col.unit}"
     else:
         fmt = {"iso": "ISO8601", None: "mixed"}.get(col.format, col.format)
-        out = pd.to_datetime(text, format=fmt, errors="coerce")
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        out = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)   # offsets to UTC; naive text stays as is
+        out = out.dt.tz_localize(None)
         what = f"does not match timestamp format {col.format}" if col.format else "is not a timestamp"
     bad = out.isna().to_numpy()
     if bad.any():

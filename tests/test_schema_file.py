@@ -175,3 +175,11 @@ def test_apply_schema_needs_rows():
     spec = parse_inline("a=ip")
     with pytest.raises(SchemaError, match="t.csv: empty table"):
         apply_schema(pd.DataFrame({"a": pd.Series([], dtype=str)}), spec, "t.csv")
+
+
+def test_timestamps_with_offsets_become_utc(tmp_path):
+    data = tmp_path / "tz.csv"
+    data.write_text("when,bytes\n2020-01-01 10:00+01:00,1\n2020-01-01 10:00+02:00,2\n2020-01-01 10:00,3\n")
+    loaded = load_declared(data, columns="when=timestamp,bytes=bytes")
+    assert loaded.table["when"].tolist() == [pd.Timestamp("2020-01-01 09:00"), pd.Timestamp("2020-01-01 08:00"),
+                                             pd.Timestamp("2020-01-01 10:00")]

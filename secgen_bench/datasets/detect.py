@@ -85,6 +85,7 @@ def _load_with(path, spec, drop_invalid: bool, how: str) -> LoadedData:
             "dropped": {"rows with non-finite or empty numbers": applied.dropped_rows},
             "dropped_invalid_rows": applied.dropped_rows,
             "invalid_cells": applied.invalid_cells}
+    meta["benign"] = spec.benign        # label column -> benign values (meta.json keeps the per-column lists)
     for label, values in spec.benign.items():
         meta[f"benign:{label}"] = values
     return LoadedData(applied.table, applied.schema, meta)
