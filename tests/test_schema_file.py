@@ -183,3 +183,14 @@ def test_timestamps_with_offsets_become_utc(tmp_path):
     loaded = load_declared(data, columns="when=timestamp,bytes=bytes")
     assert loaded.table["when"].tolist() == [pd.Timestamp("2020-01-01 09:00"), pd.Timestamp("2020-01-01 08:00"),
                                              pd.Timestamp("2020-01-01 10:00")]
+
+
+def test_a_schema_file_replaces_format_and_fits_the_flows_track_only(lab):
+    from secgen_bench.datasets.loading import DatasetSource, load_dataset
+
+    data, schema = lab
+    with pytest.raises(ValueError, match="--schema reads .* itself: drop --format csv"):
+        load_dataset(DatasetSource(path=str(data), format="csv", schema=str(schema)), "quick")
+    with pytest.raises(ValueError, match="--columns describes a flow table; the packets track"):
+        load_dataset(DatasetSource(path=str(data), columns="src=ip"), "quick", track="packets")
+    assert len(load_dataset(DatasetSource(path=str(data), schema=str(schema)), "quick", track="flows").table) == 3

@@ -30,6 +30,12 @@ def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str 
     if source.path is not None and (source.schema or source.columns):
         from secgen_bench.datasets.detect import load_declared
 
+        given = "--schema" if source.schema else "--columns"
+        if source.format != "auto":
+            raise ValueError(f"{given} reads {source.path} itself: drop --format {source.format}")
+        if track not in (None, "flows"):
+            raise ValueError(f"{given} describes a flow table; the {track} track reads its own formats")
+
         return load_declared(source.path, schema_file=source.schema, columns=source.columns,
                              drop_invalid=source.drop_invalid)
     if source.path is not None:
