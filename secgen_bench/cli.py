@@ -55,11 +55,10 @@ def _add_dataset_args(p: argparse.ArgumentParser, default: str | None = "simnet"
     _add_schema_args(p)
 
 
-def _add_schema_args(p: argparse.ArgumentParser, schema: bool = True) -> None:
+def _add_schema_args(p: argparse.ArgumentParser) -> None:
     """How a user's table is read: a schema file or inline columns, and what to do with non-finite numbers."""
-    if schema:
-        p.add_argument("--schema", help="schema file (YAML/JSON) of --data: each column's role and units "
-                                        "(write one with: secgen-bench datasets inspect FILE)")
+    p.add_argument("--schema", help="schema file (YAML/JSON) of --data: each column's role and units "
+                                    "(write one with: secgen-bench datasets inspect FILE)")
     p.add_argument("--columns", help='inline schema of --data, e.g. "src=ip,dst=ip,dport=port,ob=bytes:out,'
                                      'dur=duration:ms" (other columns ignored)')
     p.add_argument("--drop-invalid", action="store_true",
@@ -476,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repeats", type=int, default=20)
     s.add_argument("--sample-size", help="rows per repetition (default 10000) or 'all'")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--schema", help="schema name (default: detected from the columns)")
+    s.add_argument("--schema", help="schema name, or a schema file (.yaml/.json) of --real and --holdout "
+                                    "(default: detected from the columns)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_evaluate)
 
