@@ -52,6 +52,18 @@ def _add_dataset_args(p: argparse.ArgumentParser, default: str | None = "simnet"
     p.add_argument("-d", "--dataset", help=f"registered dataset name(s), comma-separated (default: {default})")
     p.add_argument("--data", help="a flow file of your own instead of a registered dataset")
     p.add_argument("--format", default="auto", help="format of --data (auto detects by content)")
+    _add_schema_args(p)
+
+
+def _add_schema_args(p: argparse.ArgumentParser) -> None:
+    """How a user's table is read: a schema file or inline columns, and what to do with non-finite numbers."""
+    p.add_argument("--schema", help="schema file (YAML/JSON) of --data: each column's role and units "
+                                    "(write one with: secgen-bench datasets inspect FILE)")
+    p.add_argument("--columns", help='inline schema of --data, e.g. "src=ip,dst=ip,dport=port,ob=bytes:out,'
+                                     'dur=duration:ms" (other columns ignored)')
+    p.add_argument("--drop-invalid", action="store_true",
+                   help="drop rows with non-finite or empty numbers (Infinity, NaN) instead of refusing them; "
+                        "counted in run.json")
 
 
 def _profile(args) -> str:
@@ -70,7 +82,10 @@ def _dataset_sources(args, default: str | None = "simnet"):
     if args.data:
         if not Path(args.data).exists():
             raise UsageError(f"--data {args.data}: no such file or directory")
-        return [DatasetSource(path=args.data, format=args.format)]
+        return [DatasetSource(path=args.data, format=args.format, schema=args.schema, columns=args.columns,
+                              drop_invalid=args.drop_invalid)]
+    if args.schema or args.columns:
+        raise UsageError(f"{'--schema' if args.schema else '--columns'} describes a file of yours: use it with --data PATH")
     names = _csv_list(args.dataset) or ([default] if default else [])
     if not names:
         raise UsageError("a dataset is needed: -d NAME or --data PATH")
@@ -460,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repeats", type=int, default=20)
     s.add_argument("--sample-size", help="rows per repetition (default 10000) or 'all'")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--schema", help="schema name (default: detected from the columns)")
+    s.add_argument("--schema", help="schema name, or a schema file (.yaml/.json) of --real and --holdout "
+                                    "(default: detected from the columns)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_evaluate)
 

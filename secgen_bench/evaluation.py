@@ -150,13 +150,11 @@ def evaluate_files(real: str, synthetic: str, *, holdout: str | None = None, sch
     against it (the synthetic one without value ranges: DKC scores those). Returns the schema, the
     outcomes and the notes of :func:`select_metrics`.
     """
-    from secgen_bench.tables import read_flow_csv, resolve_schema
+    from secgen_bench.tables import read_flow_csv, read_real_table
 
-    real_raw = read_flow_csv(real)
-    flow_schema = resolve_schema(schema, real_raw.columns, real)
-    real_table = flow_schema.validate(real_raw, source=real)
+    flow_schema, real_table = read_real_table(real, schema)
     synthetic_table = flow_schema.validate(read_flow_csv(synthetic, flow_schema), source=synthetic, ranges=False)
-    holdout_table = flow_schema.validate(read_flow_csv(holdout, flow_schema), source=holdout) if holdout else None
+    holdout_table = read_real_table(holdout, schema, flow_schema)[1] if holdout else None
     classes, notes = select_metrics(metrics, have_holdout=holdout_table is not None)
     outcomes = evaluate(real_table, synthetic_table, flow_schema, [c() for c in classes], holdout=holdout_table,
                         repeats=repeats, sample_size=sample_size, seed=seed)

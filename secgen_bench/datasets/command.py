@@ -1,4 +1,4 @@
-"""The ``secgen-bench datasets`` verb: convert a file to its flow table, split it, list the datasets.
+"""The ``secgen-bench datasets`` verb: convert a file to its flow table, split it, list the datasets, inspect a table.
 
 Why: a loader's output (e.g. the ``cidds001-bi`` view of a raw CIDDS file) is
 useful outside secgen-bench, so ``convert`` writes it as a plain CSV that
@@ -8,7 +8,9 @@ dataset how big it is, where ``load()`` gets it from and whether its download
 is already cached, from the ``sample_file`` and ``download_source`` each
 dataset class declares (the same attributes its ``load()`` reads). Loading
 goes through the runner's ``load_dataset`` so these commands see exactly the
-tables ``run`` sees.
+tables ``run`` sees. ``inspect`` prints the schema file ``--format auto`` would
+assume for a table no built-in format reads, for the user to check and pass
+back with ``--schema FILE``.
 """
 from __future__ import annotations
 
@@ -39,6 +41,12 @@ def add_command(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, help="directory to write train.csv and holdout.csv into")
     p.set_defaults(func=cmd_split)
 
+    i = sub.add_parser("inspect", help="propose a schema file for a table of yours (roles from names and values)")
+    i.add_argument("path", help="a CSV (header line) or JSON-lines file")
+    i.add_argument("-o", "--output", help="write the schema file here (default: print it)")
+    i.add_argument("--rows", type=int, default=None, help="rows to read as the sample (default: 50,000)")
+    i.set_defaults(func=cmd_inspect)
+
     l = sub.add_parser("list", help="each dataset with its track, size, source and download cache state")
     l.add_argument("--json", action="store_true")
     l.set_defaults(func=cmd_list)
@@ -51,6 +59,10 @@ def _add_input_args(p) -> None:
     p.add_argument("--profile", default="default", choices=PROFILES, help="size profile of a registered dataset")
     p.add_argument("--track", choices=["flows", "packets"],
                    help="which view to write (default: the format's own; packets = per-flow packet sequences)")
+    p.add_argument("--schema", help="schema file (YAML/JSON) of PATH: each column's role and units")
+    p.add_argument("--columns", help='inline schema of PATH, e.g. "src=ip,dport=port,ob=bytes:out" (others ignored)')
+    p.add_argument("--drop-invalid", action="store_true",
+                   help="drop rows with non-finite or empty numbers instead of refusing them (counted)")
 
 
 def _load(args, seed: int = 0):
@@ -63,11 +75,14 @@ def _load(args, seed: int = 0):
         raise UsageError(f"datasets {args.datasets_command}: give a data file PATH or -d NAME (exactly one)")
     if args.dataset:
         registry.datasets.entry(args.dataset)   # unknown name -> one line listing the known ones
+        if args.schema or args.columns:
+            raise UsageError(f"{'--schema' if args.schema else '--columns'} describes a data file PATH, not -d NAME")
         source = DatasetSource(name=args.dataset)
     else:
         if not Path(args.path).exists():
             raise UsageError(f"{args.path}: no such file")
-        source = DatasetSource(path=args.path, format=args.format)
+        source = DatasetSource(path=args.path, format=args.format, schema=args.schema, columns=args.columns,
+                               drop_invalid=args.drop_invalid)
     data = load_dataset(source, args.profile, seed=seed, track=args.track)
     table = data.schema.validate(data.table, source=source.label)
     return source, data, table
@@ -92,12 +107,18 @@ def _notes(meta: dict) -> None:
         print(f"note: rows left out by the loader: {text}", file=sys.stderr)
 
 
-def _round_trip_note(path: Path, schema_name: str) -> None:
-    """Say so when ``--format auto`` would read the written file as something else (a raw CIDDS table)."""
+def _round_trip_note(path: Path, schema) -> None:
+    """Say so when ``--format auto`` would read the written file as something else (a raw CIDDS table),
+    or as nothing built in (a user's schema): then give the ``--columns`` that read it back exactly."""
     from secgen_bench.datasets.detect import sniff_format
 
     found = sniff_format(path)
-    if found not in ("csv", schema_name):
+    if found is None:
+        columns = ",".join(f"{c.name}={c.role.value}" + (f":{c.direction}" if c.direction else "")
+                           for c in schema.columns)
+        print(f"note: {path} holds schema {schema.name} in canonical units (timestamps as date-times, durations "
+              f"in seconds); read it back with --columns \"{columns}\"", file=sys.stderr)
+    elif found not in ("csv", schema.name):
         print(f"note: --format auto reads {path} as {found}; read it back with --format csv", file=sys.stderr)
 
 
@@ -109,7 +130,7 @@ def cmd_convert(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(out, table)
     _notes(data.meta)
-    _round_trip_note(out, data.schema.name)
+    _round_trip_note(out, data.schema)
     loader = data.meta.get("loader") or data.meta.get("dataset") or args.dataset or args.format
     print(f"wrote {len(table)} rows, schema {data.schema.name} (loader {loader}), to {out}")
     return 0
@@ -139,9 +160,38 @@ def cmd_split(args) -> int:
         "train_fingerprint": table_fingerprint(train), "holdout_fingerprint": table_fingerprint(holdout),
     })
     _notes(data.meta)
-    _round_trip_note(folder / "train.csv", data.schema.name)
+    _round_trip_note(folder / "train.csv", data.schema)
     print(f"wrote {len(train)} train and {len(holdout)} holdout rows ({method} split, schema {data.schema.name}) "
           f"to {folder / 'train.csv'} and {folder / 'holdout.csv'}")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    """Print (or write) the proposed schema file; say on stderr which columns could not be placed."""
+    from secgen_bench.datasets import inference
+    from secgen_bench.errors import UsageError
+    from secgen_bench.tables import read_text_table
+
+    if args.rows is not None and args.rows < 1:
+        raise UsageError(f"--rows must be >= 1, got {args.rows}")
+    if not Path(args.path).is_file():
+        raise UsageError(f"{args.path}: no such file")
+    raw, _ = read_text_table(args.path)
+    sample = raw.head(args.rows or inference.SAMPLE_ROWS)
+    proposal = inference.propose(sample, Path(args.path).stem)
+    text = proposal.text()
+    if args.output:
+        out = _output_file(args.output, [args.path])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote the proposed schema of {args.path} ({len(sample)} rows read) to {out}")
+    else:
+        print(text, end="")
+    for guess in proposal.unplaced:
+        print(f"note: {guess.spec.name!r}: {guess.reason} (role ignore)", file=sys.stderr)
+    if proposal.invalid_rows:
+        print(f"note: {proposal.invalid_rows} sampled rows hold non-finite or empty numbers; "
+              f"load with --drop-invalid to drop them", file=sys.stderr)
     return 0
 
 

@@ -4,10 +4,15 @@ Auto detection asks every registered dataset's ``sniff`` in a fixed order
 (raw CIDDS files become the paper's bidirectional view; packet captures and
 log files last, their sniffers being the loosest), then falls back to a CSV
 whose header is exactly the columns of a known schema (any table written by
-``datasets convert``), so load -> CSV -> load round-trips.
+``datasets convert``), so load -> CSV -> load round-trips. A table none of
+them takes is given the schema ``datasets inspect`` would propose, and a note
+on stderr says what was assumed. ``--schema FILE``/``--columns`` skip all of
+this (:func:`load_declared`).
 """
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 from secgen_bench import registry
@@ -57,7 +62,58 @@ def load_csv(path: str | Path, schema_name: str | None = None) -> LoadedData:
     return LoadedData(schema.validate(frame, str(path)), schema, {"source": str(path), "format": "csv", "schema": schema.name})
 
 
-def load_path(path: str | Path, format: str = "auto", *, seed: int = 0, profile: str = "default") -> LoadedData:
+def load_declared(path: str | Path, *, schema_file: str | None = None, columns: str | None = None,
+                  drop_invalid: bool = False) -> LoadedData:
+    """A user's table read with their schema file (``--schema FILE``) or inline ``--columns``."""
+    from secgen_bench.schema import SchemaError
+    from secgen_bench.schema_file import parse_inline, read_schema_file
+
+    if schema_file and columns:
+        raise SchemaError("give either --schema FILE or --columns, not both")
+    spec = read_schema_file(schema_file) if schema_file else replace(parse_inline(columns), name=Path(path).stem)
+    return _load_with(path, spec, drop_invalid, "schema file" if schema_file else "columns")
+
+
+def _load_with(path, spec, drop_invalid: bool, how: str) -> LoadedData:
+    from secgen_bench.schema_file import apply_schema
+    from secgen_bench.tables import read_text_table
+
+    path = cm.existing_file(path)
+    raw, header_lines = read_text_table(path)
+    applied = apply_schema(raw, spec, str(path), drop_invalid=drop_invalid, header_lines=header_lines)
+    meta = {"source": str(path), "format": how, "loader": how, "schema": applied.schema.name,
+            "dropped": {"rows with non-finite or empty numbers": applied.dropped_rows},
+            "dropped_invalid_rows": applied.dropped_rows,
+            "invalid_cells": applied.invalid_cells}
+    meta["benign"] = spec.benign        # label column -> benign values (meta.json keeps the per-column lists)
+    for label, values in spec.benign.items():
+        meta[f"benign:{label}"] = values
+    return LoadedData(applied.table, applied.schema, meta)
+
+
+def load_inferred(path: str | Path, drop_invalid: bool = False) -> LoadedData | None:
+    """The fallback of ``--format auto``: the proposed schema when the file looks like a flow table, else None."""
+    from secgen_bench.datasets.inference import propose
+    from secgen_bench.schema import SchemaError
+    from secgen_bench.tables import read_text_table
+
+    try:
+        raw, _ = read_text_table(path)
+        proposal = propose(raw, Path(path).stem)
+    except SchemaError:
+        return None
+    if not proposal.flow_like:
+        return None
+    print(f"note: {path} matches no built-in format; assumed {proposal.describe()}"
+          + (f"; ignored {', '.join(g.spec.name for g in proposal.unplaced)}" if proposal.unplaced else "")
+          + f" (write this as a schema file: secgen-bench datasets inspect {path})", file=sys.stderr)
+    loaded = _load_with(path, proposal.schema, drop_invalid, "inferred")
+    loaded.meta["assumed"] = proposal.describe()
+    return loaded
+
+
+def load_path(path: str | Path, format: str = "auto", *, seed: int = 0, profile: str = "default",
+              drop_invalid: bool = False) -> LoadedData:
     """Load a user's file with loader ``format`` (a dataset name, ``csv``, or ``auto``)."""
     path = Path(path)
     if not path.exists():
@@ -66,8 +122,13 @@ def load_path(path: str | Path, format: str = "auto", *, seed: int = 0, profile:
         cm.existing_file(path)
         found = sniff_format(path)
         if found is None:
+            inferred = load_inferred(path, drop_invalid)
+            if inferred is not None:
+                inferred.meta["loader"] = "inferred"
+                return inferred
             raise cm.DataFormatError(
-                f"{path}: format not recognised (tried {', '.join(candidates())}, csv); give --format NAME")
+                f"{path}: format not recognised (tried {', '.join(candidates())}, csv); give --format NAME "
+                f"or --schema FILE")
         format = found
     if format == "csv":
         loaded = load_csv(path)

@@ -16,6 +16,9 @@ class DatasetSource:
     name: str | None = None        # registry name (-d NAME)
     path: str | None = None        # user file (--data PATH)
     format: str = "auto"
+    schema: str | None = None      # --schema FILE: a schema file for --data (YAML or JSON)
+    columns: str | None = None     # --columns "name=role,...": the inline form of a schema file
+    drop_invalid: bool = False     # --drop-invalid: drop (and count) rows with non-finite or empty numbers
 
     @property
     def label(self) -> str:
@@ -24,11 +27,22 @@ class DatasetSource:
 
 def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str | None = None) -> "LoadedData":
     """The source's table for ``track`` (None: the dataset's own track)."""
+    if source.path is not None and (source.schema or source.columns):
+        from secgen_bench.datasets.detect import load_declared
+
+        given = "--schema" if source.schema else "--columns"
+        if source.format != "auto":
+            raise ValueError(f"{given} reads {source.path} itself: drop --format {source.format}")
+        if track not in (None, "flows"):
+            raise ValueError(f"{given} describes a flow table; the {track} track reads its own formats")
+
+        return load_declared(source.path, schema_file=source.schema, columns=source.columns,
+                             drop_invalid=source.drop_invalid)
     if source.path is not None:
         from secgen_bench.datasets.detect import load_path, sniff_format
 
         if track in (None, "flows"):
-            return load_path(source.path, source.format, seed=seed, profile=profile)
+            return load_path(source.path, source.format, seed=seed, profile=profile, drop_invalid=source.drop_invalid)
         fmt = sniff_format(source.path) if source.format == "auto" else source.format
         if fmt in (None, "csv"):
             return load_path(source.path, source.format, seed=seed, profile=profile)

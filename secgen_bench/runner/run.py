@@ -50,12 +50,15 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
 
     planned_jobs: list[PlannedJob] = []
     notes: dict[str, str] = {}
+    dropped: dict[str, dict] = {}   # rows each loader left out, by reason (e.g. --drop-invalid's non-finite numbers)
     for source in request.datasets:
         track = track_of(source, request.track)
         ds_ref, data = prepare_dataset(store, source, request.protocol, request.profile, track)
         note = track.note(data)
         if note is not None:
             notes[ds_ref.label] = note
+        if isinstance(data.meta.get("dropped"), dict):
+            dropped[ds_ref.label] = {k: v for k, v in data.meta["dropped"].items() if isinstance(v, (int, float))}
         planned_jobs.extend(plan_jobs(request, track, ds_ref, data))
     plan_rows = [p.job.key for p in planned_jobs]
     if previous is not None:
@@ -66,6 +69,7 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
         "run_id": ctx.run_id, "created": utc_now(), "profile": request.profile, "protocol": asdict(request.protocol),
         "generators": list(request.generators), "datasets": [asdict(d) for d in request.datasets],
         "metrics": list(request.metrics or []), "device": request.device, "jobs": plan_rows, "notes": notes,
+        "dropped_rows": dropped,
         "secgen_bench": __version__, "environment": ctx.environment,
     }
     write_json(store.plan_path, merged_plan(previous, plan) if previous is not None else plan)
