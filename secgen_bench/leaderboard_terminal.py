@@ -12,6 +12,7 @@ text column added there (e.g. a training budget) shows up here too, by default.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ def columns_of(board: Board, intervals: bool = False) -> list[Column]:
     rows = {g: _row(board, g, intervals=intervals) for g in board.order}
     metric_at = {i: m for i, m in enumerate(board.metrics, start=1)
                  if i < len(headers) and headers[i].split(" ")[0].rstrip("*") == m}
-    out = []
+    out: list[Column] = []
     for i, head in enumerate(headers[1:], start=1):
         if i in metric_at:
             m = metric_at[i]
@@ -62,18 +63,25 @@ def columns_of(board: Board, intervals: bool = False) -> list[Column]:
         name = SERVICE_COLUMNS.get(head, head.lower().replace(" ", "-"))
         cells = {g: (rows[g][i] if i < len(rows[g]) else "") for g in board.order}
         out.append(Column(name, head, "rank" if name == "rank" else "extra", cells, cells))
-    return out
+    metrics = sorted((c for c in out if c.kind == "metric"), key=_paper_first)
+    return metrics + [c for c in out if c.kind != "metric"]
+
+
+def _paper_first(column: Column) -> int:
+    """Sort key: the paper's metrics in the paper's order, then the others as the board has them (sort is stable)."""
+    return PAPER_METRICS.index(column.name) if column.name in PAPER_METRICS else len(PAPER_METRICS)
 
 
 def _metric_text(board: Board, gen: str, metric: str, intervals: bool, stacked: bool) -> str:
-    """The markdown cell's text (same digits); stacked puts ``± std`` and any interval on their own lines."""
+    """The markdown cell's text (same digits); stacked puts ``± std``, the interval and the seed count on lines
+    of their own under ``mean [rank]``."""
     cell = board.rows[gen][metric]
     text = cell.text(3, intervals)
     rank = f" [{cell.rank:g}]" if gen != REFERENCE and cell.rank is not None else ""
-    if not stacked or " ± " not in text:
+    if not stacked:
         return text + rank
-    mean, spread = text.split(" ± ", 1)
-    return f"{mean}{rank}\n± " + spread.replace(" (", "\n(")
+    head, *rest = re.split(r" (?=± |\()", text)
+    return "\n".join([head + rank, *rest])
 
 
 def select_columns(columns: list[Column], spec: str | None, board: Board) -> list[Column]:
@@ -84,7 +92,7 @@ def select_columns(columns: list[Column], spec: str | None, board: Board) -> lis
     by_name = {c.name: c for c in columns}
     if spec is None or spec.strip().lower() in ("", "default"):
         metrics = [c for c in columns if c.kind == "metric"]
-        paper = sorted((c for c in metrics if c.name in PAPER_METRICS), key=lambda c: PAPER_METRICS.index(c.name))
+        paper = [c for c in metrics if c.name in PAPER_METRICS]
         averaged = [c for c in metrics if board.averaged is None or c.name in board.averaged]
         chosen = paper or averaged or metrics
         return chosen + [c for c in columns if c.kind != "metric" and c.name not in ON_REQUEST]
@@ -171,7 +179,8 @@ def layout(board: Board, console, columns: list[Column]) -> Layout:
     tables, start = [], 1
     for group in groups:
         end = start + len(group) - 1
-        part = f"{title} (generators {start}–{end} of {len(gens)})"
+        which = f"generator {start}" if start == end else f"generators {start}–{end}"
+        part = f"{title} ({which} of {len(gens)})"
         tables.append(transposed_table(board, columns, ref + group, True, part))
         start = end + 1
     return Layout("transposed", True, tables)

@@ -25,9 +25,11 @@ PHASE_NAMES = {"start": "starting", "evaluate": "metrics"}   # the job's phase n
 
 
 def duration(seconds: float | None) -> str:
-    """12s, 3m05s, 1h02m: short and never elided."""
+    """0.4s, 12s, 3m05s, 1h02m: short and never elided."""
     if seconds is None:
         return "-"
+    if seconds < 9.95:
+        return f"{seconds:.1f}s"
     s = int(round(seconds))
     if s < 60:
         return f"{s}s"

@@ -38,16 +38,16 @@ def test_running_jobs_show_phase_and_elapsed_and_the_run_an_eta(tmp_path):
     for j in (a, b, c):
         start(t, j, tmp_path / j.key)
     t.event(RunEvent("planned", total=3))
-    assert t.lines() == ["0/3 jobs done, 0 running, 3 queued; elapsed 0s, ETA after the first job"]
+    assert t.lines() == ["0/3 jobs done, 0 running, 3 queued; elapsed 0.0s, ETA after the first job"]
     (tmp_path / a.key / ".phase").write_text("fit")
-    assert t.lines()[0].split() == ["tvae", "on", "simnet", "seed", "0", "fit", "0s"]
+    assert t.lines()[0].split() == ["tvae", "on", "simnet", "seed", "0", "fit", "0.0s"]
     clock.now += 30
     (tmp_path / a.key / ".phase").write_text("evaluate")   # the job's name for the metrics phase
     assert t.lines()[0].endswith("tvae on simnet seed 0  metrics  30s")
     (tmp_path / a.key / ".phase").unlink()
     (tmp_path / a.key / "job.json").write_text(json.dumps({"timings": {"wall_s": 30.2, "fit_s": 25.0, "sample_s": 2.0}}))
     line = t.event(RunEvent("finished", job=a, status="ok"))
-    assert line == "OK      tvae on simnet seed 0 in 30s (fit 25s, sample 2s) [1/3, ETA 1m00s]"
+    assert line == "OK      tvae on simnet seed 0 in 30s (fit 25s, sample 2.0s) [1/3, ETA 1m00s]"
     (tmp_path / b.key / ".phase").write_text("sample")
     clock.now += 30
     assert t.lines()[-1] == "1/3 jobs done, 1 running, 1 queued; elapsed 1m00s, ETA 2m00s"
@@ -75,7 +75,7 @@ def test_cached_jobs_are_marked_with_the_fit_time_of_the_run_that_made_the_sampl
     assert "metrics (cached sample)" in t.lines()[0]
     (tmp_path / a.key / "job.json").write_text(json.dumps({"timings": {"wall_s": 1.0, "fit_s": 95.0}}))
     line = t.event(RunEvent("finished", job=a, status="ok"))
-    assert line == "OK      tvae on simnet seed 0 in 1s (cached sample; fit 1m35s when made) [1/1]"
+    assert line == "OK      tvae on simnet seed 0 in 1.0s (cached sample; fit 1m35s when made) [1/1]"
 
 
 def test_plain_progress_prints_one_line_per_finished_job_and_the_live_one_no_source_links(tmp_path, capsys):
@@ -100,7 +100,7 @@ def test_plain_progress_prints_one_line_per_finished_job_and_the_live_one_no_sou
 
 
 def test_durations_read_short():
-    assert [duration(s) for s in (None, 4.4, 65, 3725)] == ["-", "4s", "1m05s", "1h02m"]
+    assert [duration(s) for s in (None, 4.4, 65, 3725)] == ["-", "4.4s", "1m05s", "1h02m"]
 
 
 def test_a_run_that_reuses_a_cached_sample_keeps_the_original_times(plugins, tmp_path):  # noqa: F811
