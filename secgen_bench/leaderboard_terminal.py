@@ -225,5 +225,5 @@ def render_rich(boards: list[Board], console=None, intervals: bool = False, colu
             console.print(table)
         console.print(Text(legend(b, intervals), style="dim"))   # Text: "[rank]" is no markup tag
         hidden = [c.name for c in every if c.name not in {s.name for s in shown}]
-        if hidden:
+        if hidden and columns is None:
             console.print(Text(f"Not shown: {', '.join(hidden)} (--columns all, or --columns NAME,NAME).", style="dim"))
