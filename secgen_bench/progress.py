@@ -61,7 +61,7 @@ class RunTracker:
     def event(self, e) -> str | None:
         """Take one event; return the line to log for it (None: nothing to log)."""
         if e.kind == "started":
-            self.jobs[e.job.key] = JobState(_label(e.job), getattr(e, "workdir", None), bool(getattr(e, "cached", 0)))
+            self.jobs[e.job.key] = JobState(_label(e.job), e.workdir, e.cached)
             return None
         if e.kind == "planned":
             self.total, self.planned_at = e.total, self.clock()
@@ -73,7 +73,7 @@ class RunTracker:
         return None
 
     def _finished(self, e) -> str:
-        state = self.jobs.pop(e.job.key, None) or JobState(_label(e.job), getattr(e, "workdir", None), False)
+        state = self.jobs.pop(e.job.key, None) or JobState(_label(e.job), e.workdir, False)
         counted = self.total is not None   # a job that could not even start is reported before the plan
         if counted:
             self.done += 1
