@@ -50,12 +50,10 @@ def columns_of(board: Board, intervals: bool = False) -> list[Column]:
     """Every column of ``board`` but the generator name, in the markdown table's order."""
     headers = _header(board)
     rows = {g: _row(board, g, intervals=intervals) for g in board.order}
-    metric_at = {i: m for i, m in enumerate(board.metrics, start=1)
-                 if i < len(headers) and headers[i].split(" ")[0].rstrip("*") == m}
     out: list[Column] = []
     for i, head in enumerate(headers[1:], start=1):
-        if i in metric_at:
-            m = metric_at[i]
+        m = head.split(" ")[0].rstrip("*")   # a metric's header is "name[*] arrow"
+        if m in board.directions:
             cells = {g: _metric_text(board, g, m, intervals, stacked=False) for g in board.order}
             stacked = {g: _metric_text(board, g, m, intervals, stacked=True) for g in board.order}
             out.append(Column(m, head, "metric", cells, stacked))

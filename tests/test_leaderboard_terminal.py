@@ -102,10 +102,11 @@ def test_extra_text_columns_of_the_board_show_by_default(monkeypatch):
     from secgen_bench import leaderboard, leaderboard_terminal
 
     header, row = leaderboard._header, leaderboard._row
-    monkeypatch.setattr(leaderboard_terminal, "_header", lambda b: header(b) + ["budget"])
-    monkeypatch.setattr(leaderboard_terminal, "_row", lambda b, g, **kw: row(b, g, **kw) + [f"25/300 ep {g[:2]}"])
+    monkeypatch.setattr(leaderboard_terminal, "_header", lambda b: header(b)[:1] + ["budget"] + header(b)[1:])
+    monkeypatch.setattr(leaderboard_terminal, "_row",
+                        lambda b, g, **kw: row(b, g, **kw)[:1] + [f"25/300 ep {g[:2]}"] + row(b, g, **kw)[1:])
     board = paper_board()
-    assert "budget" in [c.name for c in select_columns(columns_of(board), None, board)]
+    assert [c.name for c in select_columns(columns_of(board), None, board)] == list(PAPER_METRICS) + ["budget", "rank"]
     assert "25/300 ep ne" in rendered(board, 80)
 
 
