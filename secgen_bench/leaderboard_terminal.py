@@ -173,6 +173,8 @@ def layout(board: Board, console, columns: list[Column]) -> Layout:
             return Layout("transposed", stacked, [table])
     ref = [REFERENCE] if REFERENCE in board.rows else []
     gens = [g for g in board.order if g != REFERENCE]
+    if not gens:   # the Reference row alone, wider than the console: it folds, nothing to split
+        return Layout("transposed", True, [transposed_table(board, columns, ref, True, title)])
     groups = _split(gens, lambda group: _fits(console, transposed_table(board, columns, ref + group, True, title)))
     tables, start = [], 1
     for group in groups:

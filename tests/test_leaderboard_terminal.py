@@ -77,6 +77,16 @@ def test_narrow_consoles_get_metrics_as_rows_and_generators_split():
     assert layout(board, Console(width=400), cols).kind == "wide"
 
 
+def test_a_console_narrower_than_one_column_folds_and_elides_nothing():
+    board = paper_board()
+    text = rendered(board, 30)
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 30
+    alone = board_from_frame("d", pd.DataFrame([("d", "reference", 0, "jsd", "lower", 0.5, "ok", None)],
+                                               columns=["dataset", "generator", "seed", "metric", "direction",
+                                                        "value", "status", "error"]))
+    assert "…" not in rendered(alone, 12)   # the Reference row alone, wider than the console: folded, not lost
+
+
 def test_a_small_board_stays_one_wide_table_at_80_columns():
     frame = pd.DataFrame([("d", g, 0, m, "lower", v, "ok", None) for g, v in (("a", 0.1), ("b", 0.2))
                           for m in ("jsd", "cmd")],
