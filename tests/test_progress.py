@@ -4,13 +4,37 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from secgen_bench.progress import RunProgress, RunTracker, duration
 from secgen_bench.runner.plan import DatasetRef, GeneratorRef, Job
 from secgen_bench.runner.request import RunEvent
 
-from tests.test_runner import jobs_by_generator, plugins, request  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def copycat():
+    """The tiny dataset, its metric and a generator that fits in no time (from tests.plugins), for one test."""
+    from secgen_bench import registry
+
+    registry.generators.register("copycat", "tests.plugins:Copycat", source="test")
+    registry.datasets.register("tiny", "tests.plugins:TinyDataset", source="test")
+    registry.metrics.register("mean-bytes-gap", "tests.plugins:MeanBytesGap", source="test")
+    yield
+    registry.generators.unregister("copycat")
+    registry.datasets.unregister("tiny")
+    registry.metrics.unregister("mean-bytes-gap")
+
+
+def tiny_run(out):
+    from secgen_bench.datasets.loading import DatasetSource
+    from secgen_bench.runner.plan import protocol_for
+    from secgen_bench.runner.request import RunRequest
+
+    proto = protocol_for("quick", seeds=(0,), timeout_s=60, sample_size=50)
+    return RunRequest(generators=["copycat"], datasets=[DatasetSource("tiny")], protocol=proto, out=out,
+                      profile="quick", metrics=["mean-bytes-gap"])
 
 
 class Clock:
@@ -103,12 +127,15 @@ def test_durations_read_short():
     assert [duration(s) for s in (None, 4.4, 65, 3725)] == ["-", "4.4s", "1m05s", "1h02m"]
 
 
-def test_a_run_that_reuses_a_cached_sample_keeps_the_original_times(plugins, tmp_path):  # noqa: F811
+def test_a_run_that_reuses_a_cached_sample_keeps_the_original_times(copycat, tmp_path):
     from secgen_bench.runner.run import run_benchmark
 
-    first = jobs_by_generator(run_benchmark(request(tmp_path / "a", ["copycat"])))["copycat"]
+    def copycat_record(store):
+        return next(r for r in store.job_records() if r["generator"]["name"] == "copycat")
+
+    first = copycat_record(run_benchmark(tiny_run(tmp_path / "a")))
     events = []
-    again = jobs_by_generator(run_benchmark(request(tmp_path / "b", ["copycat"]), on_event=events.append))["copycat"]
+    again = copycat_record(run_benchmark(tiny_run(tmp_path / "b"), on_event=events.append))
     assert again["reused_synthetic"] is True and first["timings"]["fit_s"] is not None
     assert again["timings"]["fit_s"] == first["timings"]["fit_s"]
     assert again["timings"]["sample_s"] == first["timings"]["sample_s"]
