@@ -136,8 +136,9 @@ def wide_table(board: Board, columns: list[Column], stacked: bool, title: str):
     table = _table(title, "generator")
     for c in columns:
         table.add_column(c.header, justify="right", overflow="fold")
+    pinned = unranked_rows(board)
     for g in board.order:
-        style = "dim" if g == REFERENCE else None
+        style = "dim" if g in pinned else None
         table.add_row(_text(g, style), *[_text((c.stacked if stacked else c.cells)[g], style) for c in columns],
                       end_section=stacked)
     return table
@@ -146,12 +147,21 @@ def wide_table(board: Board, columns: list[Column], stacked: bool, title: str):
 def transposed_table(board: Board, columns: list[Column], gens: list[str], stacked: bool, title: str):
     """A row per metric (and rank, extra columns), a column per generator of ``gens``."""
     table = _table(title, "metric")
+    pinned = unranked_rows(board)
     for g in gens:
-        table.add_column(g, justify="right", overflow="fold", style="dim" if g == REFERENCE else None)
+        table.add_column(g, justify="right", overflow="fold", style="dim" if g in pinned else None)
     for c in columns:
         table.add_row(_text(c.header), *[_text((c.stacked if stacked else c.cells)[g]) for g in gens],
                       end_section=stacked)
     return table
+
+
+def unranked_rows(board: Board) -> list[str]:
+    """Rows scored but never ranked (the Reference row, any other such pseudo-row): dimmed, and beside every part
+    of a split board."""
+    never = [g for g in board.order if g == REFERENCE or (
+        board.avg_rank.get(g) is None and all(c.rank is None for c in board.rows[g].values()))]
+    return never if len(never) < len(board.order) else [g for g in never if g == REFERENCE]   # nothing ranked
 
 
 def _fits(console, table) -> bool:
@@ -171,8 +181,8 @@ def layout(board: Board, console, columns: list[Column]) -> Layout:
         table = transposed_table(board, columns, board.order, stacked, title)
         if _fits(console, table):
             return Layout("transposed", stacked, [table])
-    ref = [REFERENCE] if REFERENCE in board.rows else []
-    gens = [g for g in board.order if g != REFERENCE]
+    ref = unranked_rows(board)
+    gens = [g for g in board.order if g not in ref]
     if not gens:   # the Reference row alone, wider than the console: it folds, nothing to split
         return Layout("transposed", True, [transposed_table(board, columns, ref, True, title)])
     groups = _split(gens, lambda group: _fits(console, transposed_table(board, columns, ref + group, True, title)))

@@ -87,6 +87,16 @@ def test_a_console_narrower_than_one_column_folds_and_elides_nothing():
     assert "…" not in rendered(alone, 12)   # the Reference row alone, wider than the console: folded, not lost
 
 
+def test_every_unranked_row_stands_beside_each_part_of_a_split_board():
+    board = paper_board()
+    for cell in board.rows["marginals"].values():   # a pseudo-row like the Reference: scored, never ranked
+        cell.rank = None
+    board.avg_rank["marginals"] = None
+    chosen = layout(board, Console(width=80), select_columns(columns_of(board), None, board))
+    assert len(chosen.tables) > 1
+    assert all([c.header for c in t.columns][1:3] == ["reference", "marginals"] for t in chosen.tables)
+
+
 def test_a_small_board_stays_one_wide_table_at_80_columns():
     frame = pd.DataFrame([("d", g, 0, m, "lower", v, "ok", None) for g, v in (("a", 0.1), ("b", 0.2))
                           for m in ("jsd", "cmd")],
