@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +57,15 @@ class RunTracker:
         self.done = 0
         self.planned_at: float | None = None
         self.jobs: dict[str, JobState] = {}
+        self._lock = threading.RLock()   # events come from the driver, lines() from rich's refresh thread
 
     # ---- events ---------------------------------------------------------------------------------
     def event(self, e) -> str | None:
         """Take one event; return the line to log for it (None: nothing to log)."""
+        with self._lock:
+            return self._event(e)
+
+    def _event(self, e) -> str | None:
         if e.kind == "started":
             self.jobs[e.job.key] = JobState(_label(e.job), e.workdir, e.cached)
             return None
@@ -121,7 +127,9 @@ class RunTracker:
     def running(self) -> list[tuple[JobState, str, float]]:
         """(job, phase, seconds running) of every job whose process is running now."""
         now, out = self.clock(), []
-        for state in self.jobs.values():
+        with self._lock:
+            states = list(self.jobs.values())
+        for state in states:
             phase = self.phase(state)
             if phase is None:
                 continue
@@ -132,6 +140,10 @@ class RunTracker:
 
     def lines(self) -> list[str]:
         """The live view: one line per running job, then the summary with the ETA."""
+        with self._lock:
+            return self._lines()
+
+    def _lines(self) -> list[str]:
         running = self.running()
         out = [f"  {s.label}  {phase}{' (cached sample)' if s.cached else ''}  {duration(t)}" for s, phase, t in running]
         if self.total is None:
