@@ -199,6 +199,7 @@ def cmd_list(args) -> int:
 
 def cmd_run(args) -> int:
     from secgen_bench import leaderboard
+    from secgen_bench.leaderboard_terminal import render_rich
     from secgen_bench.runner import RunRequest, run_benchmark
     from secgen_bench.runner.executor import make_executor
     from secgen_bench.runner.plan import protocol_for
@@ -230,7 +231,7 @@ def cmd_run(args) -> int:
         store = run_benchmark(request, executor, on_event=progress.event)
     boards = leaderboard.build(store.root, ranking=args.ranking)
     _write_leaderboards(store.root, boards)
-    leaderboard.render_rich(boards)
+    render_rich(boards)
     print(f"run directory: {store.root}")
     return 0
 
@@ -291,7 +292,9 @@ def cmd_leaderboard(args) -> int:
         raise UsageError(f"{args.run_dir}: no such run directory")
     boards = leaderboard.build(args.run_dir, ranking=args.ranking)
     if args.format == "rich":
-        leaderboard.render_rich(boards, intervals=args.intervals)
+        from secgen_bench.leaderboard_terminal import render_rich
+
+        render_rich(boards, intervals=args.intervals, columns=args.columns)
     elif args.format == "markdown":
         print(leaderboard.to_markdown(boards, intervals=args.intervals), end="")
     elif args.format == "csv":
@@ -350,7 +353,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from secgen_bench import leaderboard
+    from secgen_bench.leaderboard_terminal import render_rich
     from secgen_bench.reproduce import reproduce, write_outputs
 
     if args.data and not Path(args.data).exists():
@@ -376,7 +379,7 @@ def cmd_reproduce(args) -> int:
     command = "secgen-bench " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("secgen-bench") else \
         f"secgen-bench reproduce {args.table} --profile {args.profile}" + (f" --data {args.data}" if args.data else "")
     md, js = write_outputs(rep, out, args.table, command)
-    leaderboard.render_rich([rep.board])
+    render_rich([rep.board])
     print(rep.to_markdown())
     print(f"results: {md}, {js}")
     return 0
@@ -405,6 +408,11 @@ def _add_ranking_arg(s) -> None:
     # the names of secgen_bench.ranking.RANKINGS, spelled here so that parsing imports no pandas (a test checks)
     s.add_argument("--ranking", default="ties", choices=["ties", "strict"],
                    help="ties: generators within noise share a rank (default); strict: the paper's plain ranking")
+
+
+def _add_columns_arg(s) -> None:
+    s.add_argument("--columns", help="terminal table columns: all, or names, comma-separated (metrics, rank, fit, "
+                                     "memory, ...; default: the paper's eight metrics, average rank and extras)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -465,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", default="rich", choices=["rich", "markdown", "csv", "json"])
     _add_ranking_arg(s)
     s.add_argument("--intervals", action="store_true", help="show each cell's 95%% bootstrap interval (rich, markdown)")
+    _add_columns_arg(s)
     s.set_defaults(func=cmd_leaderboard)
 
     s = sub.add_parser("evaluate", help="score a synthetic CSV against a real one")

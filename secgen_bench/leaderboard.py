@@ -294,22 +294,3 @@ def to_csv(boards: list[Board]) -> str:
                 row[f"{m}_ci_low"], row[f"{m}_ci_high"] = c.ci_low, c.ci_high
             rows.append(row)
     return pd.DataFrame(rows).to_csv(index=False)
-
-
-def render_rich(boards: list[Board], console=None, intervals: bool = False) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    import sys
-
-    console = console or Console(width=None if sys.stdout.isatty() else 220)
-    for b in boards:
-        table = Table(title=f"secgen-bench leaderboard: {b.dataset}", show_lines=False)
-        for i, h in enumerate(_header(b)):
-            table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i == 0)
-        for g in b.order:
-            cells = _row(b, g, intervals=intervals)
-            style = "dim" if g == REFERENCE else None
-            table.add_row(*[c if "ERROR" not in c and "TIMEOUT" not in c else f"[red]{c}[/red]" for c in cells], style=style)
-        console.print(table)
-        console.print(legend(b, intervals), style="dim")

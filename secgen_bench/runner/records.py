@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.plan import MetricRef, PlannedJob, Protocol, metric_key
 from secgen_bench.runner.request import RunContext
+from secgen_bench.runner.samples import cached_making_of
 from secgen_bench.runner.store import RunStore, write_json
 
 
@@ -27,6 +28,8 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
     key = job.key
     previous = store.job_record(key) or {}
     result = outcome.result or {}
+    if result.get("reused_synthetic") and not previous.get("timings"):   # a sample from the cross-run cache
+        previous = cached_making_of(key)
     timings = {
         "fit_s": result.get("fit_s"), "sample_s": result.get("sample_s"), "evaluate_s": result.get("evaluate_s"),
         "wall_s": round(outcome.wall_s, 3),

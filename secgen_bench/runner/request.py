@@ -33,6 +33,8 @@ class RunEvent:
     status: str | None = None
     total: int = 0
     message: str = ""
+    workdir: Path | None = None   # started: the job's folder (its .phase file tells the phase it is in)
+    cached: bool = False          # started: the job reuses a stored sample (no fit, no sample)
 
 
 @dataclass(frozen=True)

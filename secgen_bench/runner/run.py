@@ -144,6 +144,6 @@ def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], N
         holdout_fraction=request.protocol.holdout_fraction, overrides=job.generator.overrides,
         metrics=tuple(runnable),
     )
-    emit(RunEvent("started", job=job))
+    emit(RunEvent("started", job=job, workdir=job_dir, cached=reuse))
     return Task(key, spec, job_dir, request.protocol.timeout_s, request.protocol.memory_limit_mb,
                 uses_gpu=request.device != "cpu")

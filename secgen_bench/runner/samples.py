@@ -13,6 +13,7 @@ import pandas as pd
 
 from secgen_bench.cache import cache_dir
 from secgen_bench.runner.paths import child_of
+from secgen_bench.runner.store import read_json, write_json
 
 
 def read_synthetic(path: Path, schema, dtypes: dict[str, str]) -> pd.DataFrame:
@@ -38,11 +39,34 @@ def restore_cached_sample(key: str, job_dir: Path) -> bool:
 
 
 def cache_sample(key: str, job_dir: Path) -> None:
-    """Keep the job's sample for later runs (never overwrites a cached one)."""
+    """Keep the job's sample for later runs (never overwrites a cached one), with the times it took to make."""
     synthetic = job_dir / "synthetic.csv"
     cached = cache_path(key)
     if synthetic.exists() and not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
+        _keep_making_of(job_dir / "job.json", cached.with_suffix(".json"))
         tmp = cached.with_suffix(".tmp")
         shutil.copyfile(synthetic, tmp)
         tmp.replace(cached)
+
+
+def _keep_making_of(job_record: Path, target: Path) -> None:
+    """Save the fit/sample times and peak memory of the job that made a sample, for the runs that reuse it."""
+    try:
+        rec = read_json(job_record)
+    except (OSError, ValueError):
+        return
+    if not isinstance(rec, dict):
+        return
+    timings, resources = rec.get("timings") or {}, rec.get("resources") or {}
+    write_json(target, {"timings": {k: timings.get(k) for k in ("fit_s", "sample_s")},
+                        "resources": {"peak_rss_mb": resources.get("peak_rss_mb")}})
+
+
+def cached_making_of(key: str) -> dict:
+    """The times and memory of the job that made the cached sample of ``key`` ({} when not recorded)."""
+    try:
+        rec = read_json(cache_path(key).with_suffix(".json"))
+    except (OSError, ValueError):
+        return {}
+    return rec if isinstance(rec, dict) else {}
