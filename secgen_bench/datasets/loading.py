@@ -16,6 +16,8 @@ class DatasetSource:
     name: str | None = None        # registry name (-d NAME)
     path: str | None = None        # user file (--data PATH)
     format: str = "auto"
+    max_rows: int | None = None    # --max-rows N: a seeded uniform sample of N rows
+    window: str | None = None      # --window START/END: the rows whose timestamp falls inside
 
     @property
     def label(self) -> str:
@@ -24,6 +26,10 @@ class DatasetSource:
 
 def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str | None = None) -> "LoadedData":
     """The source's table for ``track`` (None: the dataset's own track)."""
+    if source.max_rows is not None or source.window is not None:
+        from secgen_bench.datasets.limits import load_limited
+
+        return load_limited(source, profile, seed, track)
     if source.path is not None:
         from secgen_bench.datasets.detect import load_path, sniff_format
 
