@@ -1,8 +1,8 @@
 """CICFlowMeter CSVs: CIC-IDS2017 as distributed, CSE-CIC-IDS2018, and the cleaned CIC-IDS2017 layout.
 
 Maps (names kept as the files spell them, leading spaces stripped): Source/Destination IP and
-Port, Protocol, Timestamp (day first, as the CIC files write it), ``Flow Duration`` (microseconds
--> seconds), forward = initiator -> direction ``out``, backward -> ``in`` for the packet and byte
+Port, Protocol, Timestamp (day first, as the CIC files write it), ``Flow Duration`` (microseconds) -> ``duration``
+(seconds), forward = initiator -> direction ``out``, backward -> ``in`` for the packet and byte
 totals, ``Flow Bytes/s`` and ``Flow Packets/s`` as continuous, ``Label`` (benign ``BENIGN`` /
 ``Benign``) or ``Attack Type`` (cleaned layout, benign ``Normal Traffic``) as label.
 Drops ``Flow ID`` and the ~70 derived statistics (packet length, IAT, flag counts, bulk, subflow,
@@ -29,7 +29,7 @@ def _flows(ip: tuple[str, str, str, str] | None, port: str, proto: str | None, d
     out.append(F(port, port, Role.PORT))
     if proto is not None:
         out.append(F(proto, proto, Role.PROTOCOL))
-    out += [F(dur, dur, Role.DURATION, parse="us"),
+    out += [F(dur, "duration", Role.DURATION, parse="us"),
             F(fwd_pkts, fwd_pkts, Role.PACKETS, "out"), F(fwd_bytes, fwd_bytes, Role.BYTES, "out")]
     if bwd_pkts is not None:
         out += [F(bwd_pkts, bwd_pkts, Role.PACKETS, "in"), F(bwd_bytes, bwd_bytes, Role.BYTES, "in")]

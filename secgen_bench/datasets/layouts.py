@@ -214,8 +214,8 @@ def _port(values: pd.Series, where: str, row0: int) -> np.ndarray:
 
 def _time(values: pd.Series, where: str, row0: int, dayfirst: bool) -> pd.Series:
     out = None
-    for fmt in (["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p"] if dayfirst
-                else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"]):
+    iso = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"]
+    for fmt in (["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p"] if dayfirst else []) + iso:
         out = pd.to_datetime(values, format=fmt, errors="coerce")
         if out.notna().all():
             break
@@ -250,10 +250,11 @@ def _parse_batch(table, layout: Layout, raw: dict, path: Path, row0: int, droppe
         where = f"{path}: column {f.source!r}"
         values = cols[f.name].where(keep, "0")
         if f.role is Role.TIMESTAMP:
-            if f.parse in ("epoch", "epoch_ms"):
+            numeric = f.parse in ("epoch", "epoch_ms") and pd.to_numeric(values, errors="coerce").notna().all()
+            if numeric:
                 secs = _number(values, where, row0, integer=False) * (1e-3 if f.parse == "epoch_ms" else 1.0)
                 out[f.name] = pd.Series(pd.to_datetime(np.round(secs * 1e6).astype("int64"), unit="us"))
-            else:
+            else:          # date-time text (also what ``datasets convert`` writes for an epoch column)
                 out[f.name] = _time(values.where(keep, values[keep].iloc[0] if keep.any() else "2000-01-01 00:00:00"),
                                     where, row0, layout.dayfirst)
         elif f.role is Role.PORT:
