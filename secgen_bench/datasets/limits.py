@@ -48,38 +48,53 @@ def parse_window(text: str | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 
 class BottomK:
-    """Keeps the ``k`` rows with the smallest seeded keys among all rows offered, batch by batch."""
+    """Keeps the ``k`` rows with the smallest seeded keys among all rows offered, batch by batch.
+
+    Batches are gathered and cut back to ``k`` rows once they hold more than ``2k`` (amortised: every
+    row is copied a bounded number of times; memory stays below about ``2k`` rows plus one batch).
+    """
 
     def __init__(self, k: int | None, seed: int):
         self.k = k
         self.rng = np.random.default_rng(seed)
-        self.kept: pd.DataFrame | None = None
-        self.keys = np.empty(0)
-        self.order = np.empty(0, dtype="int64")
+        self.frames: list[pd.DataFrame] = []
+        self.keys: list[np.ndarray] = []
+        self.order: list[np.ndarray] = []
+        self.held = 0
         self.offered = 0
 
-    def offer(self, batch: pd.DataFrame, positions: np.ndarray, keys: np.ndarray) -> None:
-        """Rows of ``batch`` with their file positions and keys (keys drawn for every row read, kept or not)."""
-        if len(batch) == 0:
-            return
-        if self.kept is None:
-            frames, keys_all, order = batch, keys, positions
-        else:
-            frames = pd.concat([self.kept, batch], ignore_index=True)
-            keys_all, order = np.concatenate([self.keys, keys]), np.concatenate([self.order, positions])
-        if self.k is not None and len(frames) > self.k:
-            pick = np.sort(np.argpartition(keys_all, self.k - 1)[: self.k])
-            frames, keys_all, order = frames.iloc[pick].reset_index(drop=True), keys_all[pick], order[pick]
-        self.kept, self.keys, self.order = frames.reset_index(drop=True), keys_all, order
-
     def draw(self, n: int) -> np.ndarray:
+        """Keys for the next ``n`` rows read (drawn for every row, kept or not, so a filter never shifts them)."""
         self.offered += n
         return self.rng.random(n)
 
+    def offer(self, batch: pd.DataFrame, positions: np.ndarray, keys: np.ndarray) -> None:
+        """Rows of ``batch`` with their file positions and keys."""
+        if len(batch) == 0:
+            return
+        self.frames.append(batch)
+        self.keys.append(keys)
+        self.order.append(positions)
+        self.held += len(batch)
+        if self.k is not None and self.held > 2 * self.k + 65_536:
+            self._compact()
+
+    def _compact(self) -> None:
+        frame = pd.concat(self.frames, ignore_index=True) if len(self.frames) > 1 else self.frames[0]
+        keys, order = np.concatenate(self.keys), np.concatenate(self.order)
+        if self.k is not None and len(frame) > self.k:
+            pick = np.sort(np.argpartition(keys, self.k - 1)[: self.k])
+            frame, keys, order = frame.iloc[pick].reset_index(drop=True), keys[pick], order[pick]
+        self.frames, self.keys, self.order, self.held = [frame], [keys], [order], len(frame)
+
     def result(self) -> pd.DataFrame | None:
-        if self.kept is None:
+        if not self.frames:
             return None
-        return self.kept.iloc[np.argsort(self.order, kind="stable")].reset_index(drop=True)
+        self._compact()
+        order = self.order[0]
+        if np.all(order[1:] > order[:-1]):
+            return self.frames[0].reset_index(drop=True)
+        return self.frames[0].iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
 def in_window(times: pd.Series, window) -> np.ndarray:
