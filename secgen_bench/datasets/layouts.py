@@ -184,12 +184,6 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _text(column) -> pd.Series:
-    import pyarrow.compute as pc
-
-    return pd.Series(pc.utf8_trim_whitespace(column.cast("string")).to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _number(values: pd.Series, where: str, row0: int, *, integer: bool) -> np.ndarray:
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
     bad = np.isnan(num) & ~values.isin(["NaN", "nan"]).to_numpy()
@@ -231,40 +225,67 @@ def _time(values: pd.Series, where: str, row0: int, dayfirst: bool) -> pd.Series
 UNIT = {"seconds": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
+def _cast(arr, kind: str) -> np.ndarray | None:
+    """Text -> int64/float64 in pyarrow (fast path), or None when a cell does not cast (the pandas path then names it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        out = pc.cast(arr, pa.int64() if kind == "int" else pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return None if kind == "int" and (out < 0).any() else out
+
+
 def _parse_batch(table, layout: Layout, raw: dict, path: Path, row0: int, dropped: dict) -> tuple[pd.DataFrame, np.ndarray]:
     """One block of text rows -> typed columns, and the mask of rows kept (defect rows dropped and counted)."""
-    cols = {f.name: _text(table.column(raw[f.source])) for f in layout.fields}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = {f.name: pc.utf8_trim_whitespace(table.column(raw[f.source]).cast("string")).combine_chunks()
+            for f in layout.fields}
     keep = np.ones(table.num_rows, bool)
-    empty = np.logical_and.reduce([(c == "").to_numpy() for c in cols.values()])
+    empty = np.logical_and.reduce([pc.equal(c, "").to_numpy(zero_copy_only=False) for c in cols.values()])
     if empty.any():                # lines of bare commas (the CIC-IDS2017 web-attack file ends with many)
         dropped["empty line"] = dropped.get("empty line", 0) + int(empty.sum())
         keep &= ~empty
     if layout.header is None:      # a header line repeated inside the file (CIC-IDS2017 files concatenated)
         first = layout.fields[0]
-        repeat = (cols[first.name] == first.source).to_numpy()
+        repeat = pc.equal(cols[first.name], first.source).to_numpy(zero_copy_only=False)
         if repeat.any():
             dropped["repeated header line"] = dropped.get("repeated header line", 0) + int(repeat.sum())
             keep &= ~repeat
+    if not keep.all():             # dropped lines read as harmless cells, so the fast casts still apply
+        mask = pa.array(keep)
+        cols = {n: pc.if_else(mask, c, "0") for n, c in cols.items()}
     out: dict[str, Any] = {}
     for f in layout.fields:
         where = f"{path}: column {f.source!r}"
-        values = cols[f.name].where(keep, "0")
+        arr = cols[f.name]
+
+        def text() -> pd.Series:
+            return pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object)
+
         if f.role is Role.TIMESTAMP:
-            numeric = f.parse in ("epoch", "epoch_ms") and pd.to_numeric(values, errors="coerce").notna().all()
-            if numeric:
-                secs = _number(values, where, row0, integer=False) * (1e-3 if f.parse == "epoch_ms" else 1.0)
+            secs = _cast(arr, "float") if f.parse in ("epoch", "epoch_ms") else None
+            if secs is not None and np.isfinite(secs).all():
+                secs = secs * (1e-3 if f.parse == "epoch_ms" else 1.0)
                 out[f.name] = pd.Series(pd.to_datetime(np.round(secs * 1e6).astype("int64"), unit="us"))
             else:          # date-time text (also what ``datasets convert`` writes for an epoch column)
+                values = text()
                 out[f.name] = _time(values.where(keep, values[keep].iloc[0] if keep.any() else "2000-01-01 00:00:00"),
                                     where, row0, layout.dayfirst)
         elif f.role is Role.PORT:
-            out[f.name] = _port(values, where, row0)
+            fast = _cast(arr, "int")
+            out[f.name] = fast if fast is not None else _port(text(), where, row0)
         elif f.column.dtype == "object":
-            out[f.name] = values.where(values != "", "-")
+            out[f.name] = pc.if_else(pc.equal(arr, ""), "-", arr).to_numpy(zero_copy_only=False)
         elif f.column.dtype == "int64":
-            out[f.name] = _number(values, where, row0, integer=True)
+            fast = _cast(arr, "int")
+            out[f.name] = fast if fast is not None else _number(text(), where, row0, integer=True)
         else:
-            num = _number(values, where, row0, integer=False) * UNIT.get(f.parse, 1.0)
+            fast = _cast(arr, "float")
+            num = (fast if fast is not None else _number(text(), where, row0, integer=False)) * UNIT.get(f.parse, 1.0)
             nonfinite = ~np.isfinite(num) & keep
             if nonfinite.any():
                 key = f"non-finite {f.source} (Infinity/NaN)"
