@@ -71,6 +71,7 @@ DATASETS = {
     "cesnet-miner22": "secgen_bench.datasets.cesnet:CesnetMiner22",
     "hdfs": "secgen_bench.datasets.hdfs:HDFS",
     "cicflowmeter": "secgen_bench.datasets.cicflowmeter:CICFlowMeter",
+    "cse-cic-ids2018": "secgen_bench.datasets.cicflowmeter:CSECICIDS2018",
     "unsw-nb15": "secgen_bench.datasets.unsw_nb15:UNSWNB15",
     "nf-netflow": "secgen_bench.datasets.nf_netflow:NFNetFlow",
     "ton-iot": "secgen_bench.datasets.ton_iot:TONIoT",

@@ -245,3 +245,21 @@ def test_run_records_limits_in_run_json(tmp_path):
     assert code == 0
     plan = json.loads((out / "run.json").read_text())
     assert plan["datasets"][0]["max_rows"] == 300 and plan["datasets"][0]["window"] is None
+
+
+def test_cse_cic_ids2018_entry_reads_its_cached_download(tmp_path, monkeypatch):
+    from secgen_bench import registry
+    from secgen_bench.datasets import download
+
+    cls = registry.datasets.get("cse-cic-ids2018")
+    src = download.source(cls.download_source)
+    assert all(u.startswith("https://") for u in src.urls) and "unverified" in src.size
+    assert "cse-cic-ids2018" not in __import__("secgen_bench.datasets.detect", fromlist=["x"]).candidates()
+    monkeypatch.setenv("SECGEN_BENCH_CACHE", str(tmp_path))
+    cached = download.cached_path(cls.download_source)
+    cached.parent.mkdir(parents=True)
+    cached.write_text("Dst Port,Protocol,Timestamp,Flow Duration,Tot Fwd Pkts,Tot Bwd Pkts,TotLen Fwd Pkts,TotLen Bwd Pkts,"
+                      "Flow Byts/s,Flow Pkts/s,Label\n443,6,02/03/2018 08:47:38,141385,9,7,553,3773,30597.31,113.17,Benign\n")
+    loaded = cls().load(limits=RowLimits(max_rows=1))
+    assert loaded.schema.name == "cse-cic-ids2018" and len(loaded.table) == 1
+    assert json.loads(download.record_path(cached).read_text())["sha256"] == download.sha256_of(cached)

@@ -7,12 +7,17 @@ totals, ``Flow Bytes/s`` and ``Flow Packets/s`` as continuous, ``Label`` (benign
 ``Benign``) or ``Attack Type`` (cleaned layout, benign ``Normal Traffic``) as label.
 Drops ``Flow ID`` and the ~70 derived statistics (packet length, IAT, flag counts, bulk, subflow,
 active/idle), which are functions of the packets a generator does not produce.
+Official files: CSE-CIC-IDS2018 is published by CIC and AWS in the open bucket ``cse-cic-ids2018``
+(entry ``cse-cic-ids2018`` downloads one day over HTTPS; its URL is not verified from this
+machine and no checksum is published: the first download records size and SHA-256). CIC-IDS2017
+is only served over plain HTTP from UNB (refused by the downloader): pass the file with --data.
 Known defects handled: header lines repeated inside a file, ``Infinity``/``NaN`` rates and negative
 durations (rows dropped, counted in ``meta["dropped"]``), empty lines of commas, duplicated names.
 """
 from __future__ import annotations
 
-from secgen_bench.datasets.layouts import Field, Layout, LayoutFormat
+from secgen_bench.datasets.download import Source
+from secgen_bench.datasets.layouts import Field, Layout, LayoutFormat, register_source
 from secgen_bench.schema import Role
 
 F = Field
@@ -93,3 +98,21 @@ class CICFlowMeter(LayoutFormat):
     layouts = (CICIDS2017, CSE_CIC_IDS2018_IPS, CSE_CIC_IDS2018, CICIDS2017_CLEANED)
     sample_file = ("ids", "cicids2017", "cicids2017_cleaned_sample.csv")
     file_hint = "a CICFlowMeter CSV"
+
+
+CSE_CIC_IDS2018_FRIDAY = register_source(Source(
+    "cse-cic-ids2018-friday-02-03",
+    ("https://cse-cic-ids2018.s3.ca-central-1.amazonaws.com/Processed%20Traffic%20Data%20for%20ML%20Algorithms/"
+     "Friday-02-03-2018_TrafficForML_CICFlowMeter.csv",),
+    "Friday-02-03-2018_TrafficForML_CICFlowMeter.csv", None, "about 350 MB (URL unverified)",
+    "CSE-CIC-IDS2018 (CIC and CSE; cite Sharafaldin et al. 2018)"))
+
+
+class CSECICIDS2018(CICFlowMeter):
+    """CSE-CIC-IDS2018, the Friday 02-03-2018 botnet day (official download, cached)."""
+
+    name = "cse-cic-ids2018"
+    description = "CSE-CIC-IDS2018 Friday 02-03-2018 (Bot + Benign), official AWS download, cached"
+    source = "https://www.unb.ca/cic/datasets/ids-2018.html"
+    sample_file = None
+    download_source = CSE_CIC_IDS2018_FRIDAY

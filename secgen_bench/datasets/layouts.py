@@ -333,12 +333,29 @@ def read_layout(path: str | Path, layout: Layout, *, seed: int = 0, limits: RowL
     return table, meta
 
 
+def register_source(src) -> str:
+    """Make a :class:`download.Source` known to ``fetch`` (the format modules declare their official files)."""
+    from secgen_bench.datasets import download
+
+    download.SOURCES.setdefault(src.name, src)
+    return src.name
+
+
 class LayoutFormat(Dataset):
     """A dataset read from a CSV or Parquet file in one of ``layouts`` (picked by its header)."""
 
     layouts: ClassVar[tuple[Layout, ...]] = ()
     needs_path = True
     streams = True          # load() takes ``limits`` and applies them while reading
+
+    def default_path(self) -> Path:
+        """The offline sample, else the official file (downloaded once, checked, cached), else a one-line error."""
+        sample = self.sample_path()
+        if sample is None and self.download_source is not None:
+            from secgen_bench.datasets.download import fetch
+
+            return fetch(self.download_source)
+        return super().default_path()
 
     def load(self, path: str | Path | None = None, *, seed: int = 0, profile: str = "default",
              limits: RowLimits = RowLimits()) -> LoadedData:
