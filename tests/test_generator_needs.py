@@ -37,7 +37,7 @@ def test_board_lists_na_and_ranks_only_those_that_ran():
     assert board.rows["b"]["jsd"].rank == 2.0 and board.avg_rank == {"a": 1.5, "b": 1.5, "c": None}
 
 
-def test_run_marks_flowchronicle_na_on_an_untimed_table(tmp_path):
+def test_run_marks_flowchronicle_na_on_an_untimed_table(tmp_path, capsys):
     from secgen_bench.cli import main
 
     rng = __import__("numpy").random.default_rng(0)
@@ -50,10 +50,13 @@ def test_run_marks_flowchronicle_na_on_an_untimed_table(tmp_path):
     code = main(["run", "-g", "independent-bn,flowchronicle", "--quick", "--data", str(path), "--out", str(out),
                  "--no-progress", "--metrics", "jsd,cmd", "--seeds", "0"])
     assert code == 0
-    jobs = {json.loads(p.read_text())["generator"]["name"]: json.loads(p.read_text()) for p in out.glob("jobs/*/job.json")}
-    assert jobs["flowchronicle"]["status"] == "n/a" and "timestamp" in jobs["flowchronicle"]["error"]
-    assert jobs["independent-bn"]["status"] == "ok"
-    metric = json.loads(next(out.glob("jobs/*flowchronicle*/metrics/jsd.json")).read_text()) \
-        if list(out.glob("jobs/*flowchronicle*/metrics/jsd.json")) else None
-    if metric is not None:
-        assert metric["status"] == "n/a"
+    jobs = {}
+    for p in out.glob("jobs/*/job.json"):
+        jobs[json.loads(p.read_text())["generator"]["name"]] = p.parent
+    fc = json.loads((jobs["flowchronicle"] / "job.json").read_text())
+    assert fc["status"] == "n/a" and "timestamp" in fc["error"]
+    assert json.loads((jobs["independent-bn"] / "job.json").read_text())["status"] == "ok"
+    metric = json.loads((jobs["flowchronicle"] / "metrics" / "jsd.json").read_text())
+    assert metric["status"] == "n/a" and metric["value"] is None and "timestamp" in metric["error"]
+    shown = capsys.readouterr().out
+    assert "N/A" in shown and "flowchronicle" in shown and "ERROR" not in shown.split("Cells:")[0]
