@@ -263,3 +263,15 @@ def test_cse_cic_ids2018_entry_reads_its_cached_download(tmp_path, monkeypatch):
     loaded = cls().load(limits=RowLimits(max_rows=1))
     assert loaded.schema.name == "cse-cic-ids2018" and len(loaded.table) == 1
     assert json.loads(download.record_path(cached).read_text())["sha256"] == download.sha256_of(cached)
+
+
+def test_broken_parquet_is_one_line(tmp_path):
+    path = tmp_path / "x.parquet"
+    good = tmp_path / "g.parquet"
+    pd.DataFrame({"IPV4_SRC_ADDR": ["10.0.0.1"], "L4_SRC_PORT": [1], "IPV4_DST_ADDR": ["10.0.0.2"], "L4_DST_PORT": [80],
+                  "PROTOCOL": [6], "L7_PROTO": [7.0], "IN_BYTES": [10], "OUT_BYTES": [0], "IN_PKTS": [1], "OUT_PKTS": [0],
+                  "TCP_FLAGS": [2], "FLOW_DURATION_MILLISECONDS": [0], "Label": [0], "Attack": ["Benign"]}).to_parquet(good)
+    assert load_path(good).table.loc[0, "L4_DST_PORT"] == 80                 # typed Parquet columns read too
+    path.write_bytes(good.read_bytes()[:200] + b"PAR1")
+    with pytest.raises(SchemaError, match="x.parquet"):
+        load_path(path, "nf-netflow")

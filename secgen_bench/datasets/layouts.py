@@ -131,13 +131,16 @@ def _batches(path: Path, layout: Layout, dropped: dict):
     if is_parquet(path):
         import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path)
-        raw = {n.strip(): n for n in pf.schema_arrow.names}
-        missing = [s for s in layout.sources if s not in raw]
-        if missing:
-            raise cm.DataFormatError(f"{path}: missing column {missing[0]!r} of layout {layout.name!r}")
-        for batch in pf.iter_batches(batch_size=1 << 18, columns=[raw[s] for s in layout.sources]):
-            yield pa.Table.from_batches([batch]), raw
+        try:
+            pf = pq.ParquetFile(path)
+            raw = {n.strip(): n for n in pf.schema_arrow.names}
+            missing = [s for s in layout.sources if s not in raw]
+            if missing:
+                raise cm.DataFormatError(f"{path}: missing column {missing[0]!r} of layout {layout.name!r}")
+            for batch in pf.iter_batches(batch_size=1 << 18, columns=[raw[s] for s in layout.sources]):
+                yield pa.Table.from_batches([batch]), raw
+        except (pa.ArrowException, OSError) as exc:
+            raise cm.DataFormatError(f"{path}: unreadable Parquet file ({' '.join(str(exc).split())})") from None
         return
 
     import pyarrow.csv as pcsv

@@ -2,8 +2,8 @@
 
 Why here: a streamed loader applies them while it reads (memory stays bounded
 by N rows), any other loader gets them applied to its finished table; both use
-the same rules, so a streamed and an in-memory read of one file keep the same
-rows. The sample is uniform and seeded: every row gets a key from
+the same rule over rows in order (file order, or the table's order), so they
+keep the same rows of a file whose rows are already in time order. The sample is uniform and seeded: every row gets a key from
 ``default_rng(seed)`` in file order and the N smallest keys win (bottom-k
 sampling); the kept rows stay in file order.
 """
