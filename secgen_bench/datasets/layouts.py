@@ -59,7 +59,7 @@ class Layout:
     name: str
     fields: tuple[Field, ...]
     description: str
-    header: tuple[str, ...] | None = None     # headerless files: every column name, in file order
+    headerless: tuple[str, ...] | None = None  # files without a header line: every column name, in file order
     signature: frozenset[str] = frozenset()   # with a header: these names present -> this layout
     benign: tuple[str, ...] = ()
     dayfirst: bool = False
@@ -76,12 +76,12 @@ class Layout:
         return [f.source for f in self.fields]
 
     def matches(self, names: list[str] | None, first_cells: list[str] | None) -> bool:
-        if self.header is None:
+        if self.headerless is None:
             return names is not None and self.signature <= set(names)
         if not first_cells:
             return False
-        return len(first_cells) == len(self.header) or (self.min_fields is not None and len(first_cells) >= self.min_fields
-                                                       and len(first_cells) <= len(self.header))
+        return len(first_cells) == len(self.headerless) or (self.min_fields is not None and len(first_cells) >= self.min_fields
+                                                       and len(first_cells) <= len(self.headerless))
 
 
 # ---- sniffing ---------------------------------------------------------------------------------
@@ -108,11 +108,11 @@ def header_names(path: Path) -> tuple[list[str] | None, list[str] | None]:
 def pick_layout(path: Path, layouts: tuple[Layout, ...]) -> Layout | None:
     names, cells = header_names(path)
     for layout in layouts:
-        if layout.header is None and layout.matches(names, None):
+        if layout.headerless is None and layout.matches(names, None):
             return layout
     if cells is not None and not any(c in {"ts", "Timestamp"} for c in cells):
         for layout in layouts:
-            if layout.header is not None and layout.matches(None, cells) and _looks_headerless(cells):
+            if layout.headerless is not None and layout.matches(None, cells) and _looks_headerless(cells):
                 return layout
     return None
 
@@ -145,8 +145,8 @@ def _batches(path: Path, layout: Layout, dropped: dict):
 
     import pyarrow.csv as pcsv
 
-    if layout.header is not None:
-        names = list(layout.header)
+    if layout.headerless is not None:
+        names = list(layout.headerless)
         first = header_names(path)[1] or []
         if len(first) < len(names):
             names = names[: len(first)]
@@ -252,7 +252,7 @@ def _parse_batch(table, layout: Layout, raw: dict, path: Path, row0: int, droppe
     if empty.any():                # lines of bare commas (the CIC-IDS2017 web-attack file ends with many)
         dropped["empty line"] = dropped.get("empty line", 0) + int(empty.sum())
         keep &= ~empty
-    if layout.header is None:      # a header line repeated inside the file (CIC-IDS2017 files concatenated)
+    if layout.headerless is None:      # a header line repeated inside the file (CIC-IDS2017 files concatenated)
         first = layout.fields[0]
         repeat = pc.equal(cols[first.name], first.source).to_numpy(zero_copy_only=False)
         if repeat.any():

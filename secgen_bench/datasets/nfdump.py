@@ -32,7 +32,7 @@ MAPPED = (
 NFDUMP_17 = Layout("nfdump", MAPPED, "nfdump CSV export (unidirectional NetFlow/IPFIX; ipkt/ibyt = out)",
                    signature=frozenset({"ts", "te", "td", "sa", "da", "sp", "dp", "pr", "ipkt", "ibyt"}),
                    skip_odd_lines=True)
-NFDUMP_16 = Layout("nfdump", MAPPED, NFDUMP_17.description, header=tuple(FIELDS_17), min_fields=len(FIELDS_17) - 1,
+NFDUMP_16 = Layout("nfdump", MAPPED, NFDUMP_17.description, headerless=tuple(FIELDS_17), min_fields=len(FIELDS_17) - 1,
                    skip_odd_lines=True)
 
 

@@ -41,7 +41,7 @@ UNSW_RAW = Layout(
         F("Label", "Label", Role.LABEL),
     ),
     "UNSW-NB15 raw flows (UNSW-NB15_1..4.csv; s = source = initiator = out)",
-    header=tuple(RAW_NAMES), benign=("-", "0"),
+    headerless=tuple(RAW_NAMES), benign=("-", "0"),
 )
 
 UNSW_SETS = Layout(
