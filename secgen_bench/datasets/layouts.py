@@ -332,6 +332,7 @@ def read_layout(path: str | Path, layout: Layout, *, seed: int = 0, limits: RowL
         result = cm.sort_by_time(result, timestamp)
     table = layout.schema.validate(result, str(path))
     meta = {"source": str(path), "layout": layout.name, "rows_read": row0, "rows": len(table), "dropped": dropped,
+            "dropped_rows": sum(dropped.values()),
             "benign_labels": list(layout.benign), **describe(limits)}
     return table, meta
 
