@@ -52,6 +52,8 @@ def _add_dataset_args(p: argparse.ArgumentParser, default: str | None = "simnet"
     p.add_argument("-d", "--dataset", help=f"registered dataset name(s), comma-separated (default: {default})")
     p.add_argument("--data", help="a flow file of your own instead of a registered dataset")
     p.add_argument("--format", default="auto", help="format of --data (auto detects by content)")
+    p.add_argument("--max-rows", type=int, help="read a seeded uniform sample of N rows (streamed; recorded in run.json)")
+    p.add_argument("--window", help="read only flows with START <= timestamp < END, given as START/END")
     _add_schema_args(p)
 
 
@@ -83,7 +85,7 @@ def _dataset_sources(args, default: str | None = "simnet"):
         if not Path(args.data).exists():
             raise UsageError(f"--data {args.data}: no such file or directory")
         return [DatasetSource(path=args.data, format=args.format, schema=args.schema, columns=args.columns,
-                              drop_invalid=args.drop_invalid)]
+                              drop_invalid=args.drop_invalid, **_row_limits(args))]
     if args.schema or args.columns:
         raise UsageError(f"{'--schema' if args.schema else '--columns'} describes a file of yours: use it with --data PATH")
     names = _csv_list(args.dataset) or ([default] if default else [])
@@ -93,7 +95,23 @@ def _dataset_sources(args, default: str | None = "simnet"):
 
     for n in names:
         registry.datasets.entry(n)  # unknown name -> RegistryError listing the known ones
-    return [DatasetSource(name=n) for n in names]
+    return [DatasetSource(name=n, **_row_limits(args)) for n in names]
+
+
+def _row_limits(args) -> dict:
+    """``--max-rows`` and ``--window``, checked here so a bad value is one line before anything loads."""
+    max_rows, window = getattr(args, "max_rows", None), getattr(args, "window", None)
+    if max_rows is not None and max_rows < 1:
+        raise UsageError(f"--max-rows must be >= 1, got {max_rows}")
+    if window is not None:
+        from secgen_bench.datasets.limits import parse_window
+        from secgen_bench.schema import SchemaError
+
+        try:
+            parse_window(window)
+        except SchemaError as exc:
+            raise UsageError(str(exc)) from None
+    return {"max_rows": max_rows, "window": window}
 
 
 def _overrides(items: list[str] | None) -> dict[str, dict]:

@@ -37,13 +37,21 @@ from secgen_bench.runner.store import RunStore
 STRICT, TIES = ranking_rules.STRICT, ranking_rules.TIES
 
 
+NOT_APPLICABLE = "n/a"
+
+
+def not_applicable(cells: dict[str, "Cell"]) -> bool:
+    """True when a generator's every cell is n/a: it could not run on this dataset and is not ranked."""
+    return bool(cells) and all(c.status == NOT_APPLICABLE for c in cells.values())
+
+
 @dataclass
 class Cell:
     mean: float | None
     std: float | None
     n_ok: int
     n_total: int
-    status: str              # "ok", "partial", "error", "timeout"
+    status: str              # "ok", "partial", "error", "timeout", "n/a" (the dataset lacks a role it needs)
     rank: float | None = None
     error: str | None = None
     rep_std: float | None = None   # spread over the protocol's repetitions (mean over seeds)
@@ -52,7 +60,7 @@ class Cell:
 
     def text(self, digits: int = 3, intervals: bool = False) -> str:
         if self.mean is None:
-            return self.status.upper()
+            return "n/a" if self.status == NOT_APPLICABLE else self.status.upper()
         out = f"{self.mean:.{digits}f} ± {self.std:.{digits}f}" if self.n_ok > 1 else f"{self.mean:.{digits}f}"
         if intervals and self.ci_low is not None:
             out += f" ({self.interval_text(digits)})"
@@ -170,7 +178,8 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
             cell.ci_low, cell.ci_high = stats.mean_interval(grid)
         else:
             failed = sub["status"].fillna("error")
-            status = "timeout" if (failed == "timeout").any() else "error"
+            status = ("timeout" if (failed == "timeout").any() else NOT_APPLICABLE if (failed == NOT_APPLICABLE).all()
+                      else "error")
             errors = sub["error"].dropna()
             cell = Cell(None, None, 0, n_total, status, error=errors.iloc[0] if len(errors) else None)
         rows.setdefault(gen, {})[metric] = cell
@@ -203,7 +212,7 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
     ``samples`` (generator -> metric -> seed -> repetition values) feed the tie test of ``ranking="ties"``.
     """
     samples = samples or {}
-    gens = [g for g in rows if g != REFERENCE]
+    gens = [g for g in rows if g != REFERENCE and not not_applicable(rows[g])]   # n/a: listed, never ranked
     per_metric: dict[str, dict[str, float]] = {}
     for m in metrics:
         ref = rows.get(REFERENCE, {}).get(m)
@@ -217,6 +226,7 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
         for g in gens:
             rows[g][m].rank = ranks[g]
     avg: dict[str, float | None] = ranking_rules.average_ranks(per_metric, gens, averaged)
+    avg.update({g: None for g in rows if g != REFERENCE and g not in gens})
     if REFERENCE in rows:
         avg[REFERENCE] = None
     return avg
@@ -261,7 +271,8 @@ def legend(board: Board, intervals: bool = False) -> str:
     """The sentence under a table: what a cell holds and how it is ranked."""
     cell = "mean ± std over seeds" + (" (95 % interval)" if intervals else "") + " [rank]"
     return (f"Cells: {cell}; ↑ higher is better, ↓ lower, ≈ref closest to the Reference row. "
-            "ERROR/TIMEOUT cells take the worst rank. Metrics marked * are ranked but not in the average rank. "
+            "ERROR/TIMEOUT cells take the worst rank; n/a (the dataset lacks a column role the generator needs) "
+            "is not ranked. Metrics marked * are ranked but not in the average rank. "
             + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else ""))
 
 

@@ -126,6 +126,7 @@ class PlannedJob:
     metrics: tuple[MetricRef, ...]
     metric_errors: dict[str, str]       # metric -> why it is unavailable
     unavailable: str | None = None      # why the generator (or detector) cannot run, None when it can
+    not_applicable: str | None = None   # why it does not apply to this dataset (a role it needs is absent): n/a
     cacheable: bool = False             # its sample goes to (and comes from) the cross-run cache
 
 

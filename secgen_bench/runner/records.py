@@ -54,6 +54,8 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
                "timings": timings, "resources": resources}
         if m.name in planned.metric_errors:
             rec.update(status="error", value=None, error=f"metric unavailable: {planned.metric_errors[m.name]}")
+        elif outcome.status == "n/a":
+            rec.update(status="n/a", value=None, error=outcome.error)
         elif outcome.status != "ok":
             rec.update(status=outcome.status, value=None, error=f"job {outcome.status} in {outcome.phase}: {outcome.error}")
         elif m.name in computed:

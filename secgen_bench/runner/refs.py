@@ -24,6 +24,19 @@ def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRe
                         dict(overrides), getattr(cls, "unit", "rows")), reason
 
 
+def missing_roles(name: str, schema) -> str | None:
+    """Why generator ``name`` cannot run on ``schema`` (a role it ``needs`` is absent), or None when it can."""
+    cls = registry.generators.peek(name) if name in registry.generators.names() else None
+    missing = []
+    for need in sorted(getattr(cls, "needs", None) or ()):
+        roles = need.split("|")
+        if not any(schema.by_role(r) for r in roles):
+            missing.append(" or ".join(roles))
+    if not missing:
+        return None
+    return f"needs a {', a '.join(missing)} column; dataset schema {schema.name!r} has none"
+
+
 def is_default_metric(name: str, track: str) -> bool:
     """A metric of ``track`` scored when no metric is named (opt-in metrics set ``default = False``)."""
     cls = registry.metrics.peek(name)

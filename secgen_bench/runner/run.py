@@ -22,7 +22,7 @@ from secgen_bench.runner.paths import child_of
 from secgen_bench.runner.plan import REFERENCE, DatasetRef, Job, PlannedJob
 from secgen_bench.runner.prepare import prepare_dataset
 from secgen_bench.runner.records import metric_current, utc_now, write_records
-from secgen_bench.runner.refs import reference_ref
+from secgen_bench.runner.refs import missing_roles, reference_ref
 from secgen_bench.runner.request import RunContext, RunEvent, RunRequest
 from secgen_bench.runner.resume import check_protocol, merged_jobs, merged_plan
 from secgen_bench.runner.samples import cache_sample, restore_cached_sample
@@ -107,12 +107,14 @@ def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: Loade
             gref, reason = reference_ref(), None
         else:
             gref, reason = track.plugin_ref(name, request.profile, request.overrides.get(name, {}))
+        not_applicable = None if name == REFERENCE or reason else missing_roles(name, data.schema)
         n_syn = track.n_synthetic(data, gref.unit, request.protocol)
         for seed in request.protocol.seeds:
             job = Job(gref, ds_ref, seed, n_syn, request.profile)
             child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")  # before any write
             yield PlannedJob(job, track.name, mrefs, metric_errors, reason,
-                             cacheable=request.use_cache and not job.is_reference and track.caches_samples)
+                             cacheable=request.use_cache and not job.is_reference and track.caches_samples,
+                             not_applicable=not_applicable)
 
 
 def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], None]) -> Task | None:
@@ -132,6 +134,10 @@ def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], N
     if planned.unavailable is not None:  # the generator cannot even be imported: record it, run nothing
         write_records(ctx, planned, Outcome("error", "load", error=f"generator unavailable: {planned.unavailable}"))
         emit(RunEvent("finished", job=job, status="error", message=planned.unavailable))
+        return None
+    if planned.not_applicable is not None:  # the dataset lacks a role the generator needs: n/a, not a failure
+        write_records(ctx, planned, Outcome("n/a", "plan", error=planned.not_applicable))
+        emit(RunEvent("finished", job=job, status="n/a", message=planned.not_applicable))
         return None
     reuse = bool(previous and previous.get("status") == "ok")
     if not reuse and planned.cacheable and restore_cached_sample(key, job_dir):

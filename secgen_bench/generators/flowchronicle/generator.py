@@ -124,6 +124,7 @@ class FlowChronicleConfig:
 
 class FlowChronicle(Generator):
     name = "flowchronicle"
+    needs = frozenset({"timestamp"})      # patterns are ordered in time (encoding.py refuses a table without one)
     version = "1.1"
     description = "Pattern-set mining with IP placeholders, one Bayesian network per pattern, MDL (Cüppers et al. CoNEXT'24)."
     Config = FlowChronicleConfig

@@ -96,6 +96,7 @@ class NetShare(Generator):
     }
     requires = ("torch",)
     uses_gpu = True
+    needs = frozenset({"ip|port|protocol"})   # flows are grouped into series by these keys (_layout)
 
     # -- layout -----------------------------------------------------------
     def _layout(self, table: pd.DataFrame, schema) -> None:
