@@ -63,7 +63,7 @@ def test_real_sample_loads_with_auto(shared_data, tmp_path, name):
     for column, value in first.items():
         assert loaded.table.loc[0, column] == value, column
     if label is not None:
-        assert label in loaded.schema.by_role("label") and benign in loaded.meta["benign_labels"]
+        assert label in loaded.schema.by_role("label") and benign in loaded.meta["benign"][label]
         assert (loaded.table[label] == benign).any()
     _round_trip(loaded, tmp_path)
     _parquet_copy_loads_the_same(path, loaded, tmp_path)
