@@ -2,17 +2,15 @@
 
 The Python API (``load_dataset``, ``get_generator``, ``evaluate``, ``run``, ``Leaderboard``) lives in
 :mod:`secgen_bench.api` and is loaded on first use, so importing the package (or listing plugins)
-imports no pandas, torch or SDV.
+imports no pandas, torch or SDV. (Named here, not imported: ``secgen_bench.api`` imports the
+runner, which imports this package; type checkers see the signatures in ``secgen_bench.api``.)
 """
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from secgen_bench.registry import register_dataset, register_generator, register_metric
-
-if TYPE_CHECKING:  # type checkers see the real signatures
-    from secgen_bench.api import Leaderboard, evaluate, get_generator, load_dataset, run
 
 __version__ = "0.1.0"
 _API = ("load_dataset", "get_generator", "evaluate", "run", "Leaderboard")
