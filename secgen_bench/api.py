@@ -108,40 +108,85 @@ def _importable(cls: type) -> bool:
         return False
 
 
+def _runs_from_target(entry: registry.Entry, inline: bool) -> bool:
+    """Whether a job can import the entry's plugin by its target (a ``@register_generator`` class of a notebook
+    cannot: a job process has another ``__main__``, and an ``exec``'d cell's classes are in no module at all)."""
+    if entry.obj is None or not entry.target:
+        return entry.obj is None
+    if not inline and (entry.target.startswith("__main__:") or "<locals>" in entry.target):
+        return False
+    try:
+        return import_target(entry.target) is entry.obj
+    except Exception:
+        return False
+
+
+def _attr(name: str) -> str:
+    return "g_" + name.replace(".", "_").replace("+", "_").replace("-", "_")
+
+
+_NOT_IMPORTABLE = ("generator class {} is defined in a notebook or a function: a job process cannot import it; "
+                   "use executor='inline' or move it into a .py module")
+
+
 class _Registered:
-    """The generator classes ``run`` was given as objects, registered by name for the run and removed after."""
+    """Generators a run's jobs could not import by their registered target, registered for the run, undone after.
 
-    def __init__(self) -> None:
-        self.names: list[str] = []
+    A class given as an object gets a registration by name; with ``executor="inline"`` the target points
+    at :data:`IN_PROCESS`, which this process can import. A ``@register_generator`` registration of a
+    notebook class is swapped for such a target during the run and put back afterwards.
+    """
 
-    def add(self, cls: type, inline: bool) -> str:
-        cls = _generator_class(cls)
+    def __init__(self, inline: bool) -> None:
+        self.inline = inline
+        self.added: list[str] = []
+        self.swapped: list[tuple[str, Any, str]] = []   # (name, object, source) to register back
+
+    def name_for(self, generator: GeneratorLike) -> str:
+        if isinstance(generator, str):
+            entry = registry.generators.entry(generator)     # an unknown name fails here, naming the known ones
+            if not _runs_from_target(entry, self.inline):
+                self._swap(entry)
+            return generator
+        cls = _generator_class(generator)
         name = _name_of(cls)
         if name in registry.generators.names():
             entry = registry.generators.entry(name)
-            if entry.obj is cls or (entry.target and entry.target == target_of(cls) and _importable(cls)):
-                return name    # registered already (e.g. by @register_generator): use that registration
-            raise ValueError(f"generator class {cls.__qualname__}: the name {name!r} is taken by {entry.source}; "
-                             f"set another class attribute name")
-        if inline:
-            attr = "g_" + name.replace(".", "_").replace("+", "_").replace("-", "_")
-            setattr(IN_PROCESS, attr, cls)
-            registry.generators.register(name, f"{__name__}:IN_PROCESS.{attr}", source=_IN_PROCESS_SOURCE)
+            if entry.obj is not cls:
+                raise ValueError(f"generator class {cls.__qualname__}: the name {name!r} is taken by {entry.source}; "
+                                 f"set another class attribute name")
+            if not _runs_from_target(entry, self.inline):
+                self._swap(entry)
+            return name
+        if self.inline:
+            self._register_in_process(name, cls)
         elif _importable(cls):
             registry.generators.register(name, target_of(cls), source=_IN_PROCESS_SOURCE)
         else:
-            raise ValueError(f"generator class {cls.__qualname__} is defined in a notebook or function: a job process "
-                             f"cannot import it; use executor='inline' or move it into a .py module")
-        self.names.append(name)
+            raise ValueError(_NOT_IMPORTABLE.format(cls.__qualname__))
+        self.added.append(name)
         return name
 
-    def remove(self) -> None:
-        for name in self.names:
+    def _swap(self, entry: registry.Entry) -> None:
+        if not self.inline:
+            raise ValueError(_NOT_IMPORTABLE.format(getattr(entry.obj, "__qualname__", entry.name)))
+        registry.generators.unregister(entry.name)
+        self.swapped.append((entry.name, entry.obj, entry.source))
+        self._register_in_process(entry.name, entry.obj)
+
+    def _register_in_process(self, name: str, cls: type) -> None:
+        setattr(IN_PROCESS, _attr(name), cls)
+        registry.generators.register(name, f"{__name__}:IN_PROCESS.{_attr(name)}", source=_IN_PROCESS_SOURCE)
+
+    def undo(self) -> None:
+        for name in self.added + [n for n, _, _ in self.swapped]:
             registry.generators.unregister(name)
-            attr = "g_" + name.replace(".", "_").replace("+", "_").replace("-", "_")
-            if hasattr(IN_PROCESS, attr):
-                delattr(IN_PROCESS, attr)
-        self.names.clear()
+            if hasattr(IN_PROCESS, _attr(name)):
+                delattr(IN_PROCESS, _attr(name))
+        for name, obj, source in self.swapped:
+            registry.generators.register(name, obj, source=source)
+        self.added.clear()
+        self.swapped.clear()
 
 
 # ---- scoring -----------------------------------------------------------------------------------
@@ -230,9 +275,9 @@ def run(generators: Sequence[GeneratorLike], datasets: Sequence[str | Path] = ("
     size = {} if sample_size == "profile" else {"sample_size": sample_size}
     protocol = protocol_for(profile, seeds=list(seeds), repeats=repeats, timeout_s=timeout_s, **size)
     given_classes = any(not isinstance(g, str) for g in generators)
-    registered = _Registered()
+    registered = _Registered(inline=executor == "inline")
     try:
-        names = [g if isinstance(g, str) else registered.add(g, inline=executor == "inline") for g in generators]
+        names = [registered.name_for(g) for g in generators]
         track_of(sources[0]).check_names(names, metrics)
         root = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="secgen-run-"))
         request = RunRequest(generators=names, datasets=sources, protocol=protocol, out=root, profile=profile,
@@ -241,7 +286,7 @@ def run(generators: Sequence[GeneratorLike], datasets: Sequence[str | Path] = ("
                              use_cache=(not given_classes) if use_cache is None else use_cache)
         store = run_benchmark(request, runner)
     finally:
-        registered.remove()
+        registered.undo()
     return Leaderboard(leaderboard.build(store.root, ranking=ranking), store.root)
 
 

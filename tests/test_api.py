@@ -148,3 +148,39 @@ def test_the_api_loads_lazily_and_the_package_is_typed():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     assert (REPO / "secgen_bench" / "py.typed").is_file()
     assert '"secgen_bench" = ["py.typed"]' in (REPO / "pyproject.toml").read_text()
+
+
+class SysExiter(Shuffled):
+    name = "sys-exiter"
+
+    def _fit(self, table, schema, *, seed):
+        raise SystemExit(3)
+
+
+def test_inline_failures_in_fit_and_check_stay_in_their_job(tmp_path):
+    with registered_test_plugins():
+        board = sb.run([SysExiter, "wrong-columns", "copycat"], ["tiny"], profile="quick", out=tmp_path / "run",
+                       executor="inline", metrics=["mean-bytes-gap"])
+    jobs = {r["generator"]["name"]: r for r in RunStore(board.run_dir).job_records()}
+    assert jobs["sys-exiter"]["phase"] == "fit" and jobs["sys-exiter"]["error"] == "SystemExit: 3"
+    assert jobs["wrong-columns"]["phase"] == "check" and "missing column 'bytes'" in jobs["wrong-columns"]["error"]
+    assert jobs["copycat"]["status"] == "ok"
+
+
+def test_a_decorated_notebook_class_runs_inline_by_name_and_keeps_its_registration(tmp_path):
+    namespace = _run_code(
+        "import secgen_bench as sb\n"
+        "from secgen_bench.generators.marginals import IndependentMarginals\n"
+        "@sb.register_generator('cell-marginals')\n"
+        "class CellMarginals(IndependentMarginals):\n"
+        "    pass\n", "cell")
+    cls = namespace["CellMarginals"]
+    try:
+        with pytest.raises(ValueError, match="executor='inline'"):
+            sb.run(["cell-marginals"], ["simnet"], out=tmp_path / "local", executor="local")
+        board = sb.run(["cell-marginals"], ["simnet"], out=tmp_path / "inline", executor="inline", metrics=["jsd"])
+        assert (board.frame["status"] == "ok").all()
+        assert registry.generators.get("cell-marginals") is cls          # the decorator's registration is back
+        assert registry.generators.entry("cell-marginals").source == "decorator"
+    finally:
+        registry.generators.unregister("cell-marginals")

@@ -46,9 +46,10 @@ class InlineExecutor:
     Nothing is isolated: no timeout and no memory limit are enforced (a hung fit hangs the caller),
     the peak RSS is not measured (recorded as 0), and a crash in native code takes the caller down.
     An exception in a job is caught into the same :class:`Outcome` the isolated path gives (status
-    "error", the phase the job was in, one-line error, traceback); KeyboardInterrupt is not caught,
-    so a notebook can still stop a run. The result goes through the same JSON the isolated path
-    writes, so the records (and numbers) are those of the local executor.
+    "error", the phase the job was in, one-line error, traceback), ``sys.exit`` included;
+    KeyboardInterrupt is not caught, so a notebook can still stop a run (``os._exit`` ends the caller).
+    The result goes through the same JSON the isolated path writes, so the records (and numbers) are
+    those of the local executor.
     """
 
     def run(self, tasks: list[Task], on_done: Callable[[Task, Outcome], None]) -> None:
@@ -87,7 +88,7 @@ def run_inline(task: Task) -> Outcome:
         except (TypeError, ValueError) as exc:
             outcome = Outcome("error", reporter.phase, error=f"result is not plain data: {exc}".splitlines()[0],
                               traceback=traceback.format_exc())
-    except Exception as exc:  # the job's failure, recorded like an isolated job's
+    except (Exception, SystemExit) as exc:  # the job's failure (sys.exit included), recorded like an isolated job's
         outcome = Outcome("error", reporter.phase, error=error_line(exc), traceback=traceback.format_exc())
     finally:
         for p in (out_path, workdir / ".phase", workdir / CALL_FILE):
