@@ -184,3 +184,14 @@ def test_a_decorated_notebook_class_runs_inline_by_name_and_keeps_its_registrati
         assert registry.generators.entry("cell-marginals").source == "decorator"
     finally:
         registry.generators.unregister("cell-marginals")
+
+
+@pytest.mark.slow
+def test_leaderboard_renders_markdown_and_the_html_report_of_its_run(tmp_path):
+    pytest.importorskip("matplotlib")
+    board = sb.run(["marginals"], ["simnet"], out=tmp_path / "run", executor="inline", metrics=["jsd", "emd"])
+    again = sb.Leaderboard.from_run(tmp_path / "run")
+    pd.testing.assert_frame_equal(board.frame, again.frame)
+    assert board.to_markdown().startswith("### simnet") and "| marginals |" in board.to_markdown()
+    path = board.report(tmp_path / "out.html")
+    assert path == tmp_path / "out.html" and "marginals" in path.read_text(encoding="utf-8")
