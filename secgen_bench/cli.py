@@ -462,7 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, help="seconds per job before it is killed (TIMEOUT)")
     s.add_argument("--memory-limit", type=float, help="MB of resident memory per job before it is killed")
     s.add_argument("--workers", type=int, default=1, help="jobs at a time (local executor)")
-    s.add_argument("--executor", default="local", choices=["local", "ray"])
+    s.add_argument("--executor", default="local", choices=["local", "inline", "ray"],
+                   help="local: a process per job (timeouts, memory limits); inline: in this process "
+                        "(no timeout; notebooks, debugging); ray: a Ray cluster")
     s.add_argument("--address", help="Ray cluster address (auto or HOST:PORT)")
     s.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     s.add_argument("--track", choices=track_names(),
