@@ -202,8 +202,24 @@ def cmd_list(args) -> int:
 def cmd_run(args) -> int:
     from secgen_bench import leaderboard
     from secgen_bench.leaderboard_terminal import render_rich
-    from secgen_bench.runner import RunRequest, run_benchmark
+    from secgen_bench.runner import run_benchmark
     from secgen_bench.runner.executor import make_executor
+
+    request = run_request(args)
+    executor = make_executor(args.executor, workers=args.workers, address=args.address)
+    progress = _progress(args)
+    with progress:
+        store = run_benchmark(request, executor, on_event=progress.event)
+    boards = leaderboard.build(store.root, ranking=args.ranking)
+    _write_leaderboards(store.root, boards)
+    render_rich(boards)
+    print(f"run directory: {store.root}")
+    return 0
+
+
+def run_request(args):
+    """The RunRequest that ``run``'s parsed options (and their ``--config`` file) ask for; checks them first."""
+    from secgen_bench.runner import RunRequest
     from secgen_bench.runner.plan import protocol_for
     from secgen_bench.tracks import track_of
 
@@ -225,19 +241,9 @@ def cmd_run(args) -> int:
     if args.extend and not args.resume:
         raise UsageError("--extend adds jobs to a run: use it with --resume --out DIR")
     out = Path(args.out or f"runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    request = RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
-                         metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
-                         use_cache=not args.no_cache, track=args.track, extend=args.extend,
-                         config=config(profile))
-    executor = make_executor(args.executor, workers=args.workers, address=args.address)
-    progress = _progress(args)
-    with progress:
-        store = run_benchmark(request, executor, on_event=progress.event)
-    boards = leaderboard.build(store.root, ranking=args.ranking)
-    _write_leaderboards(store.root, boards)
-    render_rich(boards)
-    print(f"run directory: {store.root}")
-    return 0
+    return RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
+                      metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
+                      use_cache=not args.no_cache, track=args.track, extend=args.extend, config=config(profile))
 
 
 def _run_config(args):
@@ -373,12 +379,12 @@ def cmd_reproduce(args) -> int:
     from secgen_bench.leaderboard_terminal import render_rich
     from secgen_bench.reproduce import reproduce, write_outputs
 
-    if args.data and not Path(args.data).exists():
-        raise UsageError(f"--data {args.data}: no such file")
     if args.profile in DEPRECATED_PROFILES:
         print(f"secgen-bench: note: --profile {args.profile} is deprecated, use --profile "
               f"{DEPRECATED_PROFILES[args.profile]} (the same protocol)", file=sys.stderr)
         args.profile = DEPRECATED_PROFILES[args.profile]
+    if args.data and not Path(args.data).exists():
+        raise UsageError(f"--data {args.data}: no such file")
     if args.resume and not args.out:
         raise UsageError("--resume needs the --out DIR of the reproduction to continue")
     _check_out_dir(args.out)
