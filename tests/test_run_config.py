@@ -74,10 +74,11 @@ def test_a_missing_file_and_a_run_json_without_config_are_refused(tmp_path, caps
 
 def test_run_json_replays_the_run_with_the_same_jobs_and_numbers(tmp_path, capsys):
     first, again = tmp_path / "first", tmp_path / "again"
-    assert main(["run", "-g", "marginals", "--quick", "--metrics", "jsd,cmd", "--split", "time",
-                 "--out", str(first), "--no-progress"]) == 0
+    assert main(["run", "-g", "marginals", "--quick", "--metrics", "jsd,cmd", "--split", "time", "--no-cache",
+                 "--out", str(first), "--no-progress"]) == 0   # no cache: the replay fits and samples again
     plan = json.loads((first / "run.json").read_text())
     assert plan["config"]["generators"] == ["marginals"] and plan["config"]["split"] == "time"
+    assert plan["config"]["no-cache"] is True
     assert plan["protocol"]["split"] == "time"
     assert main(["run", "--config", str(first / "run.json"), "--out", str(again), "--no-progress"]) == 0
     replay = json.loads((again / "run.json").read_text())
