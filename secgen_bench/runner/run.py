@@ -70,6 +70,7 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
         "generators": list(request.generators), "datasets": [asdict(d) for d in request.datasets],
         "metrics": list(request.metrics or []), "device": request.device, "jobs": plan_rows, "notes": notes,
         "dropped_rows": dropped,
+        "config": request.config,   # what ``run --config RUN_DIR/run.json`` replays
         "secgen_bench": __version__, "environment": ctx.environment,
     }
     write_json(store.plan_path, merged_plan(previous, plan) if previous is not None else plan)
