@@ -1,7 +1,7 @@
 """Ranked leaderboards from a run directory: mean +- std over seeds, 95 % intervals, per-metric ranks, average rank.
 
 Ranking rules (the paper's Table 2, made explicit):
-- each metric ranks the generators (the Reference row is scored but never ranked); ``higher`` metrics
+- each metric ranks the generators (the Reference and bootstrap rows are scored but never ranked); ``higher`` metrics
   descending, ``lower`` ascending, ``closest`` by the distance to the Reference row's mean;
 - ``ranking="ties"`` (default): generators whose difference is not significant share a rank (dense
   groups, paired bootstrap over matched seeds x repetitions, level 0.05: see ``secgen_bench.ranking``);
@@ -31,7 +31,7 @@ import pandas as pd
 
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
-from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.plan import REFERENCE, UNRANKED
 from secgen_bench.runner.planned import is_planned, planned_job_keys
 from secgen_bench.runner.store import RunStore
 
@@ -81,9 +81,9 @@ class Board:
 
     @property
     def order(self) -> list[str]:
-        gens = [g for g in self.rows if g != REFERENCE]
+        gens = [g for g in self.rows if g not in UNRANKED]
         gens.sort(key=lambda g: (math.inf if self.avg_rank.get(g) is None else self.avg_rank[g], g))
-        return ([REFERENCE] if REFERENCE in self.rows else []) + gens
+        return [u for u in UNRANKED if u in self.rows] + gens
 
     def to_dict(self) -> dict:
         return {
@@ -222,7 +222,7 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
     ``samples`` (generator -> metric -> seed -> repetition values) feed the tie test of ``ranking="ties"``.
     """
     samples = samples or {}
-    gens = [g for g in rows if g != REFERENCE]
+    gens = [g for g in rows if g not in UNRANKED]
     per_metric: dict[str, dict[str, float]] = {}
     for m in metrics:
         ref = rows.get(REFERENCE, {}).get(m)
@@ -236,8 +236,9 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
         for g in gens:
             rows[g][m].rank = ranks[g]
     avg: dict[str, float | None] = ranking_rules.average_ranks(per_metric, gens, averaged)
-    if REFERENCE in rows:
-        avg[REFERENCE] = None
+    for u in UNRANKED:
+        if u in rows:
+            avg[u] = None
     return avg
 
 
@@ -258,7 +259,7 @@ def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals:
     for m in board.metrics:
         c = board.rows[gen][m]
         t = c.text(digits, intervals)
-        if ranks and gen != REFERENCE and c.rank is not None:
+        if ranks and gen not in UNRANKED and c.rank is not None:
             t += f" [{c.rank:g}]"
         cells.append(t)
     avg = board.avg_rank.get(gen)
@@ -328,7 +329,7 @@ def render_rich(boards: list[Board], console=None, intervals: bool = False) -> N
             table.add_column(h, justify="left" if i == 0 else "right", no_wrap=i == 0)
         for g in b.order:
             cells = _row(b, g, intervals=intervals)
-            style = "dim" if g == REFERENCE else None
+            style = "dim" if g in UNRANKED else None
             table.add_row(*[c if "ERROR" not in c and "TIMEOUT" not in c else f"[red]{c}[/red]" for c in cells], style=style)
         console.print(table)
         console.print(legend(b, intervals), style="dim")

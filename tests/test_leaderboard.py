@@ -79,3 +79,17 @@ def test_metrics_outside_the_average_are_ranked_but_not_averaged():
     assert b.avg_rank == {"a": 1.0, "b": 2.0}
     assert b.metrics == ["jsd", "acf"]
     assert "acf* ↓" in to_markdown([b])
+
+
+def test_bootstrap_row_is_scored_beside_reference_and_never_ranked():
+    b = board_from_frame("d", frame([
+        rec("reference", "md", "closest", 6.7), rec("bootstrap", "md", "closest", 6.69),
+        rec("reference", "jsd", "lower", 0.01), rec("bootstrap", "jsd", "lower", 0.02),
+        rec("a", "md", "closest", 7.0), rec("b", "md", "closest", 5.0),
+        rec("a", "jsd", "lower", 0.3), rec("b", "jsd", "lower", 0.1),
+    ]))
+    assert b.order == ["reference", "bootstrap", "a", "b"]
+    assert b.avg_rank["bootstrap"] is None and b.rows["bootstrap"]["jsd"].rank is None
+    assert [b.rows[g]["jsd"].rank for g in "ab"] == [2, 1], "the floor does not push the generators down"
+    line = next(l for l in to_markdown([b]).splitlines() if l.startswith("| bootstrap"))
+    assert "[" not in line and "0.020" in line

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench import __version__
-from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.plan import UNRANKED
 from secgen_bench.runner.store import atomic_write_bytes
 
 SECTIONS: list[tuple[str, str]] = [
@@ -134,16 +134,17 @@ def _leaderboard(view) -> str:
         head += ['<th data-type="num">avg rank</th>', '<th data-type="num">fit s</th>',
                  '<th data-type="num">sample s</th>', '<th data-type="num">peak MB</th>']
         rows = []
+        n_unranked = max(0, sum(g in UNRANKED for g in b.order) - 1)   # the first generator stays #1
         for pos, gen in enumerate(b.order):
             info = b.info.get(gen, {})
-            cells = [f'<td data-sort="{pos}">{"" if gen == REFERENCE else pos}</td>', f"<td>{esc(gen)}</td>"]
+            cells = [f'<td data-sort="{pos}">{"" if gen in UNRANKED else pos - n_unranked}</td>', f"<td>{esc(gen)}</td>"]
             for m in b.metrics:
                 c = b.rows[gen][m]
                 if c.mean is None:
                     cells.append(f'<td class="failed" data-sort="" title="{esc(c.error or "")}">'
                                  f'{esc(c.status.upper())}</td>')
                     continue
-                rank = f' <span class="rank">[{c.rank:g}]</span>' if c.rank is not None and gen != REFERENCE else ""
+                rank = f' <span class="rank">[{c.rank:g}]</span>' if c.rank is not None and gen not in UNRANKED else ""
                 cls = ' class="partial"' if c.status == "partial" else ""
                 ci = f' <span class="ci">({esc(c.interval_text())})</span>' if c.ci_low is not None else ""
                 cells.append(f'<td{cls} data-sort="{c.mean:.12g}">{esc(c.text())}{ci}{rank}</td>')
@@ -153,7 +154,7 @@ def _leaderboard(view) -> str:
                 v = info.get(key)
                 cells.append(f'<td data-sort="{"" if v is None else f"{v:.6g}"}">'
                              f'{"-" if v is None else f"{v:.{digits}f}"}</td>')
-            cls = ' class="reference"' if gen == REFERENCE else ""
+            cls = ' class="reference"' if gen in UNRANKED else ""
             rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
         out.append(_h3(b.dataset))
         out.append(f'<table class="leaderboard sortable" data-dataset="{esc(b.dataset)}">'
@@ -392,7 +393,7 @@ def _resources(view) -> str:
 
     out = []
     for b in view.boards:
-        gens = [g for g in b.order if g != REFERENCE]
+        gens = [g for g in b.order if g not in UNRANKED]
         out.append(_h3(b.dataset))
         if not gens:
             out.append(_missing("No generator in this run."))
