@@ -31,6 +31,7 @@ import pandas as pd
 
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
+from secgen_bench.budget import BUDGET_LEGEND, summarize_budgets
 from secgen_bench.runner.plan import REFERENCE, UNRANKED
 from secgen_bench.runner.planned import is_planned, planned_job_keys
 from secgen_bench.runner.store import RunStore
@@ -149,18 +150,24 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
     for path, rec in _records(store, "*/job.json"):
         try:
             d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
-                rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})
+                rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {},
+                                            "budgets": []})
             t, r = rec.get("timings") or {}, rec.get("resources") or {}
             for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
                 if src.get(k) is not None:
                     d[k].append(src[k])
             d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
+            if isinstance(rec.get("budget"), dict):
+                d["budgets"].append(rec["budget"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise _broken(path, exc) from None
     for gens in acc.values():
         for d in gens.values():
             for k in ("fit_s", "sample_s", "peak_rss_mb"):
                 d[k] = float(np.mean(d[k])) if d[k] else None
+            budgets = d.pop("budgets")
+            if budgets:
+                d["budget"] = summarize_budgets(budgets)
     return acc
 
 
@@ -251,7 +258,19 @@ def _header(board: Board) -> list[str]:
         star = "" if board.averaged is None or m in board.averaged else "*"
         return f"{m}{star} {_ARROW.get(board.directions[m], '')}"
 
-    return ["generator"] + [name(m) for m in board.metrics] + ["avg rank", "fit s", "peak MB"]
+    return (["generator"] + [name(m) for m in board.metrics] + ["avg rank"] + (["budget"] if has_budgets(board) else [])
+            + ["fit s", "peak MB"])
+
+
+def has_budgets(board: Board) -> bool:
+    """Whether a row of ``board`` records a training budget (then the board shows the budget column)."""
+    return any(i.get("budget") for i in board.info.values())
+
+
+def budget_text(board: Board, gen: str) -> str:
+    """``25/300 ep ✗`` for a generator that records a budget, ``-`` for the others."""
+    budget = board.info.get(gen, {}).get("budget")
+    return budget["text"] if budget else "-"
 
 
 def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals: bool = False) -> list[str]:
@@ -265,7 +284,8 @@ def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals:
     avg = board.avg_rank.get(gen)
     i = board.info.get(gen, {})
     fmt = (lambda v, d=1: "-" if v is None else f"{v:.{d}f}")
-    return [gen] + cells + ["-" if avg is None else f"{avg:.3f}", fmt(i.get("fit_s")), fmt(i.get("peak_rss_mb"), 0)]
+    return ([gen] + cells + ["-" if avg is None else f"{avg:.3f}"] + ([budget_text(board, gen)] if has_budgets(board) else [])
+            + [fmt(i.get("fit_s")), fmt(i.get("peak_rss_mb"), 0)])
 
 
 RANKING_NOTES = {
@@ -282,7 +302,8 @@ def legend(board: Board, intervals: bool = False) -> str:
     cell = "mean ± std over seeds" + (" (95 % interval)" if intervals else "") + " [rank]"
     return (f"Cells: {cell}; ↑ higher is better, ↓ lower, ≈ref closest to the Reference row. "
             "ERROR/TIMEOUT cells take the worst rank. Metrics marked * are ranked but not in the average rank. "
-            + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else ""))
+            + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else "")
+            + (" " + BUDGET_LEGEND if has_budgets(board) else ""))
 
 
 def to_markdown(boards: list[Board], notes: dict[str, str] | None = None, intervals: bool = False) -> str:

@@ -175,3 +175,17 @@ def test_bootstrap_row_resamples_training_rows_with_the_job_seed(plugins, tmp_pa
     assert not samples[0].equals(samples[1]), "each seed draws its own sample"
     recs = [r for r in store.metric_records() if r["generator"]["name"] == "bootstrap"]
     assert recs and all(r["status"] == "ok" for r in recs)
+
+
+def test_an_iterative_generator_records_its_budget_in_job_json_and_the_board(plugins, tmp_path):
+    from secgen_bench import leaderboard
+
+    store = run_benchmark(request(tmp_path / "run", ["copycat", "flowchronicle"]))
+    jobs = jobs_by_generator(store)
+    budget = jobs["flowchronicle"]["budget"]
+    assert budget["units"] == "rounds" and budget["done"] >= 1 and budget["criterion"]
+    assert budget["converged"] is (budget["stopped"] == "converged") and budget["wall_s"] > 0
+    assert "budget" not in jobs["copycat"] and "budget" not in jobs["bootstrap"]
+    board = leaderboard.build(store.root)[0]
+    assert board.info["flowchronicle"]["budget"]["text"].startswith(f"{budget['done']} rd ")
+    assert "| budget |" in leaderboard.to_markdown([board])

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import paper_setting, post_hoc
 from secgen_bench.generators.common.flow_tokens import ColumnCodec
 from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
@@ -116,6 +117,8 @@ class PacketTransformer(PerServiceSequenceGenerator):
 
             self.loss_history_ = train_steps(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
                                              weight_decay=cfg.weight_decay)
+        self.budget_ = post_hoc("steps", cfg.train_steps, paper_setting(type(self), "train_steps"), cfg.train_steps,
+                                self.loss_history_, per="the mini-batch training loss per step")
         return {s: i for i, s in enumerate(self.services_)}
 
     def _build_vocabulary(self, words) -> None:

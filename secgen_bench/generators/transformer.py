@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import paper_setting, post_hoc
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.flow_tokens import FlowTokenizer, TimeDensity
 from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
@@ -102,6 +103,8 @@ class Transformer(Generator):
 
             self.loss_history_ = train_steps(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
                                              weight_decay=cfg.weight_decay)
+        self.budget_ = post_hoc("steps", cfg.train_steps, paper_setting(type(self), "train_steps"), cfg.train_steps,
+                                self.loss_history_, per="the mini-batch training loss per step")
 
     def _field_mask(self, torch):
         """(fields, vocab) additive mask: 0 on a field's own tokens, -inf elsewhere (token 0 = begin)."""

@@ -96,6 +96,9 @@ class GenerationTrack(Track):
                                     overrides=spec.overrides, report=report)
             synthetic = fitted.sample
             out["fit_s"], out["sample_s"] = fitted.fit_s, fitted.sample_s
+            budget = getattr(fitted.generator, "budget_", None)   # iterative generators say how long they trained
+            if budget is not None:
+                out["budget"] = budget.with_wall(round(fitted.fit_s, 3)).to_dict()
             out["peak_cuda_mb"] = _cuda_peak_mb()
             write_csv(synthetic_path, synthetic)
 
