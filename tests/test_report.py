@@ -139,3 +139,20 @@ def test_report_defaults_to_the_run_directory_and_refuses_a_missing_one(tmp_path
     (tmp_path / "not-a-run").mkdir()
     assert main(["report", str(tmp_path / "not-a-run")]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_pareto_front_and_the_quality_vs_fit_time_plot():
+    from secgen_bench.leaderboard import board_from_frame
+    from secgen_bench.report import html as report_html
+    from secgen_bench.report import plots
+    from tests.test_leaderboard import frame, rec
+
+    points = {"fast-bad": (1.0, 4.0), "slow-good": (100.0, 1.0), "dominated": (50.0, 5.0), "middle": (10.0, 2.0)}
+    assert plots.pareto_front(points) == ["fast-bad", "middle", "slow-good"]
+    board = board_from_frame("d", frame([rec("a", "jsd", "lower", 0.1), rec("b", "jsd", "lower", 0.3),
+                                         rec("c", "jsd", "lower", 0.2)]), info={
+        "a": {"fit_s": 30.0, "budget": {"converged": False, "text": "25/300 ep ✗"}},
+        "b": {"fit_s": 0.5}, "c": {"fit_s": None}})
+    section = report_html._pareto(board, ["a", "b", "c"])
+    assert 'data-plot="pareto"' in section and "Pareto front" in section and "front (no other generator is both faster and better ranked): b, a." in section
+    assert "no quality-vs-fit-time plot" in report_html._pareto(board, ["a", "c"])
