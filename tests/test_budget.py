@@ -94,3 +94,37 @@ def test_packet_generators_record_their_budget():
     assert b.done == max(s["iterations"] for s in services.values())
     for s in services.values():   # a search that converged stopped before its cap, with no improving operation left
         assert s["stopped"] != "converged" or s["iterations"] <= 8
+
+
+def test_early_stopping_stops_on_a_flat_validation_loss_and_not_before():
+    torch = pytest.importorskip("torch")
+    from secgen_bench.generators.common.torch_training import train
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    x = torch.randn(32, 2)
+
+    def batch_loss():
+        return (model(x) ** 2).mean()
+
+    flat = train(torch, model, batch_loss, steps=100, lr=1e-2, weight_decay=0.0, validation_loss=lambda: 1.0,
+                 eval_every=5, patience=3)
+    assert flat.converged and flat.steps_done == 20 and flat.val_losses == [1.0] * 4   # best, then 3 without gain
+    falling = iter(range(100, 0, -1))
+    capped = train(torch, model, batch_loss, steps=30, lr=1e-2, weight_decay=0.0,
+                   validation_loss=lambda: float(next(falling)), eval_every=5, patience=3)
+    assert not capped.converged and capped.steps_done == 30, "still improving: trains to the cap"
+
+
+def test_transformer_default_profile_stops_early_and_says_so():
+    from secgen_bench.generators.transformer import Transformer
+
+    gen = Transformer(n_layer=1, d_model=32, n_head=2, context_flows=3, batch_size=8, train_steps=400,
+                      eval_every=10, patience=2).fit(tiny_table(300), TINY_SCHEMA, seed=0)
+    b = gen.budget_
+    assert "early stopping" in b.criterion and b.cap == 400 and len(gen.val_history_) >= 1
+    assert b.converged == (b.stopped == "converged") == (b.done < 400)
+    assert b.done == len(gen.loss_history_)
+    quick = Transformer(profile="quick", n_layer=1, d_model=32, n_head=2, train_steps=30, context_flows=3,
+                        batch_size=8).fit(tiny_table(300), TINY_SCHEMA, seed=0).budget_
+    assert quick.done == 30 and quick.stopped == "cap" and "plateau" in quick.criterion, "quick trains its fixed steps"
