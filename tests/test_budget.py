@@ -128,3 +128,14 @@ def test_transformer_default_profile_stops_early_and_says_so():
     quick = Transformer(profile="quick", n_layer=1, d_model=32, n_head=2, train_steps=30, context_flows=3,
                         batch_size=8).fit(tiny_table(300), TINY_SCHEMA, seed=0).budget_
     assert quick.done == 30 and quick.stopped == "cap" and "plateau" in quick.criterion, "quick trains its fixed steps"
+
+
+def test_packet_transformer_default_profile_holds_out_flows_and_stops_early():
+    from secgen_bench.generators.packet_transformer import PacketTransformer
+    from tests.test_packets_generators import PACKETS, toy_packets
+
+    gen = PacketTransformer(n_layer=1, d_model=32, n_head=2, train_steps=300, eval_every=10,
+                            patience=2).fit(toy_packets(), PACKETS, seed=0)
+    b = gen.budget_
+    assert "early stopping" in b.criterion and len(gen.val_history_) >= 1 and b.done == len(gen.loss_history_)
+    assert b.converged == (b.stopped == "converged") == (b.done < 300)
