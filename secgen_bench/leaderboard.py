@@ -329,6 +329,9 @@ def to_csv(boards: list[Board]) -> str:
     for b in boards:
         for g in b.order:
             row = {"dataset": b.dataset, "generator": g, "average_rank": b.avg_rank.get(g)}
+            if has_budgets(b):
+                budget = b.info.get(g, {}).get("budget") or {}
+                row["budget"], row["converged"] = budget.get("text"), budget.get("converged")
             for m in b.metrics:
                 c = b.rows[g][m]
                 row[f"{m}_mean"], row[f"{m}_std"], row[f"{m}_rank"], row[f"{m}_status"] = c.mean, c.std, c.rank, c.status
