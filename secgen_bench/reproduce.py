@@ -24,7 +24,7 @@ from secgen_bench.config import PROFILES
 from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.leaderboard import Board
 from secgen_bench.paper_spread import ROUNDING, SPREAD_FACTOR, Spread, cell_text, load_spread
-from secgen_bench.runner.plan import REFERENCE, Protocol, protocol_for
+from secgen_bench.runner.plan import REFERENCE, UNRANKED, Protocol, protocol_for
 from secgen_bench.runner.request import RunRequest
 from secgen_bench.runner.run import run_benchmark
 from secgen_bench.stats import kendall
@@ -80,7 +80,7 @@ class Reproduction:
     exceeds: pd.DataFrame | None = None  # our cells farther from the paper than SPREAD_FACTOR x that std
 
     def order(self) -> list[str]:
-        return [g for g in self.board.order if g != REFERENCE]
+        return [g for g in self.board.order if g not in UNRANKED]
 
     def to_markdown(self) -> str:
         fmt = (lambda v: "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}")

@@ -16,6 +16,8 @@ from secgen_bench import __version__
 from secgen_bench.config import PROFILES, ConfigError
 
 REFERENCE = "reference"  # the real held-out data, scored like a generator and never ranked
+BOOTSTRAP = "bootstrap"  # training rows resampled with replacement: the noise floor, scored and never ranked
+UNRANKED = (REFERENCE, BOOTSTRAP)  # the pseudo-rows of a generator leaderboard, in display order
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ class Job:
     @property
     def is_reference(self) -> bool:
         return self.generator.name == REFERENCE
+
+    @property
+    def is_bootstrap(self) -> bool:
+        return self.generator.name == BOOTSTRAP
 
     @property
     def key(self) -> str:

@@ -46,6 +46,9 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
                "reused_synthetic": bool(result.get("reused_synthetic"))}
     if outcome.status == "ok":
         job_rec["phase"] = "done"
+    budget = result.get("budget") or (previous.get("budget") if result.get("reused_synthetic") else None)
+    if budget is not None:   # units, done, paper, cap, converged, criterion, stopped, wall_s (secgen_bench.budget)
+        job_rec["budget"] = budget
     proto = {"repeats": protocol.repeats, "sample_size": protocol.sample_size}
     computed = result.get("metrics", {})
     for m in planned.metrics:

@@ -5,12 +5,17 @@ from typing import Sequence
 
 from secgen_bench import __version__, registry
 from secgen_bench.config import build_config, config_dict, config_hash
-from secgen_bench.runner.plan import REFERENCE, GeneratorRef, MetricRef
+from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, GeneratorRef, MetricRef
 
 
 def reference_ref() -> GeneratorRef:
     """The real held-out data in the generator slot (scored like a generator, never ranked)."""
     return GeneratorRef(REFERENCE, "", __version__, {}, "holdout")
+
+
+def bootstrap_ref(unit: str = "rows") -> GeneratorRef:
+    """Training rows (or sequences) resampled with replacement: the noise floor, scored and never ranked."""
+    return GeneratorRef(BOOTSTRAP, "", __version__, {}, "bootstrap", {}, unit)
 
 
 def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRef, str | None]:

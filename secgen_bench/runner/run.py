@@ -19,10 +19,10 @@ from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.paths import child_of
-from secgen_bench.runner.plan import REFERENCE, DatasetRef, Job, PlannedJob
+from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, UNRANKED, DatasetRef, Job, PlannedJob
 from secgen_bench.runner.prepare import prepare_dataset
 from secgen_bench.runner.records import metric_current, utc_now, write_records
-from secgen_bench.runner.refs import missing_roles, reference_ref
+from secgen_bench.runner.refs import bootstrap_ref, missing_roles, reference_ref
 from secgen_bench.runner.request import RunContext, RunEvent, RunRequest
 from secgen_bench.runner.resume import check_protocol, merged_jobs, merged_plan
 from secgen_bench.runner.samples import cache_sample, restore_cached_sample
@@ -98,23 +98,27 @@ def _open_run_dir(request: RunRequest) -> RunStore:
 
 
 def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: LoadedData) -> Iterator[PlannedJob]:
-    """The (plugin x seed) jobs of one prepared dataset, the reference row first when the track has one."""
+    """The (plugin x seed) jobs of one prepared dataset, the reference and bootstrap rows first when the track has
+    them."""
     metrics = track.metric_refs(request.metrics)
     metric_errors = {m.name: r for m, r in metrics if r}
     mrefs = tuple(m for m, _ in metrics)
     names = list(request.generators) or track.default_plugins()
-    for name in ([REFERENCE] if track.reference_row else []) + names:
+    for name in (list(UNRANKED) if track.reference_row else []) + [n for n in names if n not in UNRANKED]:
         if name == REFERENCE:
             gref, reason = reference_ref(), None
+        elif name == BOOTSTRAP:
+            gref, reason = bootstrap_ref("sequences" if data.schema.by_role("sequence_id") else "rows"), None
         else:
             gref, reason = track.plugin_ref(name, request.profile, request.overrides.get(name, {}))
-        not_applicable = None if name == REFERENCE or reason else missing_roles(name, data.schema)
+        not_applicable = None if name in UNRANKED or reason else missing_roles(name, data.schema)
         n_syn = track.n_synthetic(data, gref.unit, request.protocol)
         for seed in request.protocol.seeds:
             job = Job(gref, ds_ref, seed, n_syn, request.profile)
             child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")  # before any write
             yield PlannedJob(job, track.name, mrefs, metric_errors, reason,
-                             cacheable=request.use_cache and not job.is_reference and track.caches_samples,
+                             cacheable=(request.use_cache and not job.is_reference and not job.is_bootstrap
+                                        and track.caches_samples),
                              not_applicable=not_applicable)
 
 
