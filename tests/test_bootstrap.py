@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from secgen_bench.generators.base import check_sample
 from secgen_bench.tracks.bootstrap import bootstrap_sample
-from tests.test_generators_bn import TINY_SCHEMA, tiny_table
-from tests.test_packets_generators import PACKETS, toy_packets
+from tests.tiny_tables import TINY_SCHEMA, tiny_flows
+from tests.tiny_tables import PACKETS, toy_packets
 
 
 def test_rows_are_drawn_with_replacement_and_the_seed_decides_them():
-    train = tiny_table(200)
+    train = tiny_flows(200)
     a, b, c = (bootstrap_sample(train, TINY_SCHEMA, 300, seed) for seed in (0, 0, 1))
     dtypes = {k: str(v) for k, v in train.dtypes.items()}
     check_sample(a, 300, list(train.columns), dtypes, TINY_SCHEMA)
