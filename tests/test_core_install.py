@@ -103,3 +103,19 @@ def test_density_coverage_without_torch_equal_the_torch_engine(tmp_path):
                                                                                  os.environ.get("PYTHONPATH", "")])))
     assert without.returncode == 0 and with_torch.returncode == 0, (without.stderr, with_torch.stderr)
     assert json.loads(without.stdout) == json.loads(with_torch.stdout)
+
+
+def test_a_model_with_tensors_needs_the_torch_extra_to_load(tmp_path):
+    torch = pytest.importorskip("torch")
+    from secgen_bench.persistence import load_state, save_state
+
+    save_state({"weights": torch.arange(3.0)}, tmp_path / "model.zip")
+    assert load_state(tmp_path / "model.zip")["weights"].tolist() == [0.0, 1.0, 2.0]
+    (tmp_path / "hide").mkdir()
+    (tmp_path / "hide" / "sitecustomize.py").write_text(HIDE)
+    code = ("from secgen_bench.persistence import load_state\n"
+            "try:\n    load_state('model.zip')\nexcept ValueError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "hide"), str(REPO)])))
+    assert proc.returncode == 0, proc.stderr
+    assert "model.zip: the model holds torch tensors" in proc.stdout and "secgen-bench[torch]" in proc.stdout
