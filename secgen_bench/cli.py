@@ -192,6 +192,7 @@ def cmd_list(args) -> int:
 
         return list_datasets(args)
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from secgen_bench import registry
@@ -212,7 +213,7 @@ def cmd_list(args) -> int:
         if args.kind == "metrics" and obj is not None and getattr(obj, "direction", None) is not None:
             extra = f"[{getattr(obj.direction, 'value', obj.direction)}] "
         table.add_row(r["name"], "yes" if r["available"] else "[red]no[/red]", track, r["source"],
-                      extra + (r["description"] if r["available"] else r["reason"]))
+                      escape(extra + (r["description"] if r["available"] else r["reason"])))  # "[torch]" is text
     Console().print(table)
     return 0
 
