@@ -64,11 +64,18 @@ def test_every_section_present_with_its_plots(run_dir, tmp_path):
     svg = re.search(r'<svg class="cd-diagram".*?</svg>', cd, flags=re.S).group(0)
     assert sorted(re.findall(r'<text class="cd-name"[^>]*>([^ <]+) \(', svg)) == ["copycat", "crasher", "marginals"]
     assert "CD = " in svg
-    # plots: 3 metric bar charts, one marginal per column (9), correlations per generator with a sample (4:
-    # reference, bootstrap, copycat, marginals), DKC heatmap, one ACF grid, one resource chart
+    # plots: 3 metric bar charts, one marginal per column (9), the real correlation matrix once and one per
+    # generator with a sample (4: reference, bootstrap, copycat, marginals), DKC heatmap, one ACF grid, one
+    # resource chart
     counts = {k: page.count(f'data-plot="{k}"') for k in
-              ("metric-bars", "marginal", "correlation", "dkc", "acf", "resources")}
-    assert counts == {"metric-bars": 3, "marginal": 9, "correlation": 4, "dkc": 1, "acf": 1, "resources": 1}
+              ("metric-bars", "marginal", "correlation-real", "correlation", "dkc", "acf", "resources")}
+    assert counts == {"metric-bars": 3, "marginal": 9, "correlation-real": 1, "correlation": 4, "dkc": 1,
+                      "acf": 1, "resources": 1}
+    corr = found["correlations"]
+    assert corr.index('data-plot="correlation-real"') < corr.index('data-plot="correlation"')   # real on top
+    assert corr.count('<div class="grid">') == 1   # the generators' heatmaps side by side
+    # grids of panels are stretched to the page width
+    assert found["marginals"].count('<figure class="wide">') == 9 and 'figure.wide img { width: 100%; }' in page
     for blob in re.findall(r'src="data:image/png;base64,([^"]+)"', page):
         assert base64.b64decode(blob)[:8] == b"\x89PNG\r\n\x1a\n"
     # the crasher has no sample: said so where samples are drawn

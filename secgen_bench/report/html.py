@@ -83,9 +83,38 @@ def _h3(label: str) -> str:
     return f"<h3>dataset {esc(label)}</h3>"
 
 
-def _figure(img: str, caption: str = "") -> str:
+def _figure(img: str, caption: str = "", wide: bool = False) -> str:
+    """A plot with its caption; ``wide`` ones (grids of panels) are stretched to the page width."""
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return f"<figure>{img}{cap}</figure>"
+    cls = ' class="wide"' if wide else ""
+    return f"<figure{cls}>{img}{cap}</figure>"
+
+
+def identical_groups(values: dict[str, object]) -> list[list[str]]:
+    """Names grouped by equal value (first-seen order): two metrics that agree everywhere are drawn once.
+
+    Values are compared with ``==`` after turning arrays into nested lists with NaN as None, so NaN
+    matches NaN and a float differing in the last digit does not match."""
+    def key(v):
+        if isinstance(v, np.ndarray):
+            return key(v.tolist())
+        if isinstance(v, (list, tuple)):
+            return tuple(key(x) for x in v)
+        if isinstance(v, dict):
+            return tuple(sorted((k, key(x)) for k, x in v.items()))
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        return v
+
+    groups: dict[object, list[str]] = {}
+    for name, v in values.items():
+        groups.setdefault(key(v), []).append(name)
+    return list(groups.values())
+
+
+def _same_note(names: list[str], what: str) -> str:
+    return (f'<p class="note collapsed">{esc(" and ".join(names))}: identical {esc(what)} for every generator, '
+            "so drawn once.</p>")
 
 
 def _order(view, dataset: str) -> list[str]:
@@ -210,14 +239,20 @@ def _metric_bars(view) -> str:
     for ds, sub in frame.groupby("dataset", sort=True):
         out.append(_h3(ds))
         order = [g for g in _order(view, ds) if g in set(sub["generator"])]
-        figs = []
+        figs, notes, drawn = [], [], {}
         for metric in dict.fromkeys(sub["metric"]):
             m = sub[sub["metric"] == metric]
             ok = m[(m["status"] == "ok") & m["value"].notna()]
             values = {g: ok.loc[ok["generator"] == g, "value"].astype(float).tolist() for g in order}
             failures = {g: ("timeout" if (m.loc[m["generator"] == g, "status"] == "timeout").any() else "error")
                         for g in order if not values[g]}
-            figs.append(_figure(plots.metric_bars(metric, m["direction"].iloc[0], order, values, failures)))
+            drawn[metric] = (m["direction"].iloc[0], values, failures)
+        for names in identical_groups({k: v for k, v in drawn.items()}):
+            direction, values, failures = drawn[names[0]]
+            if len(names) > 1:
+                notes.append(_same_note(names, "values"))
+            figs.append(_figure(plots.metric_bars(" = ".join(names), direction, order, values, failures)))
+        out.extend(notes)
         out.append('<div class="grid">' + "".join(figs) + "</div>")
     return "\n".join(out)
 
@@ -247,9 +282,9 @@ def _marginals(view) -> str:
             continuous = col in ds.schema.continuous or col == ds.schema.timestamp
             if not continuous and getattr(role, "value", role) in ("sequence_id",):
                 continue  # identifiers: their distribution says nothing
-            img = (plots.marginal_continuous(col, ds.train[col], samples) if continuous
+            img = (plots.marginal_continuous(col, ds.train[col], samples, getattr(role, "value", role)) if continuous
                    else plots.marginal_discrete(col, ds.train[col], samples))
-            out.append(_figure(img))
+            out.append(_figure(img, wide=True))
     return "\n".join(out) or _missing("The run has no dataset.")
 
 
@@ -276,12 +311,14 @@ def _correlations(view) -> str:
         if not gens:
             out.append(_missing("No generator produced a sample: nothing to compare."))
             continue
-        out.append('<p class="note">Pearson correlations; the difference is synthetic − real; constant columns '
-                   "count as 0.</p>")
+        out.append('<p class="note">Pearson correlations: the real matrix once, then each generator\'s with its '
+                   "difference (synthetic − real); constant columns count as 0.</p>")
         out.append(_failed_note(view, ds))
         real = _continuous_matrix(ds.train, cols)
-        for gen in gens:
-            out.append(_figure(plots.correlation_panels(gen, cols, real, _continuous_matrix(ds.samples[gen][1], cols))))
+        out.append(_figure(plots.correlation_real(cols, real), "Real (training table)."))
+        figs = [_figure(plots.correlation_panels(gen, cols, real, _continuous_matrix(ds.samples[gen][1], cols)))
+                for gen in gens]
+        out.append('<div class="grid">' + "".join(figs) + "</div>")
     return "\n".join(out) or _missing("The run has no dataset.")
 
 
@@ -292,25 +329,31 @@ def _dkc(view) -> str:
     if not metrics:
         return _missing("The run has no DKC records (metric dkc was not selected).")
     descriptions = _rule_descriptions()
+    blocks = {(metric, label): _dkc_block(view, metric, label) for metric in metrics for label in view.datasets}
+    shown_with: dict[tuple[str, str], list[str]] = {}
+    for label in view.datasets:
+        for names in identical_groups({m: blocks[m, label] for m in metrics if isinstance(blocks[m, label], tuple)}):
+            shown_with[names[0], label] = names
+            for other in names[1:]:
+                shown_with[other, label] = []
     out = []
     for metric in metrics:
-        per_ds = view.breakdowns(metric)
         for label in view.datasets:
-            out.append(f"<h3>{esc(metric)} on dataset {esc(label)}</h3>")
-            gens = [g for g in _order(view, label) if g in per_ds.get(label, {})]
-            if not gens:
-                out.append(_missing(f"No successful {metric} record with a per-rule breakdown."))
+            names = shown_with.get((metric, label), [metric])
+            if not names:
+                continue   # drawn together with an identical metric above
+            out.append(f"<h3>{esc(' = '.join(names))} on dataset {esc(label)}</h3>")
+            if len(names) > 1:
+                out.append(_same_note(names, "per-rule violation rates"))
+            block = blocks[metric, label]
+            if isinstance(block, str):
+                out.append(_missing(block))
                 continue
-            rules = sorted({k for g in gens for bd in per_ds[label][g] for k, v in bd.items() if _is_number(v)})
-            if not rules:
-                out.append(_missing(f"The {metric} records hold no per-rule rates."))
-                continue
-            rates = np.array([[np.mean([bd[r] for bd in per_ds[label][g] if _is_number(bd.get(r))] or [np.nan])
-                               for g in gens] for r in rules])
+            gens, rules, rates = block
             missing = [g for g in _order(view, label) if g not in gens]
             if missing:
                 out.append(_missing(f"No breakdown (the metric failed) for: {', '.join(missing)}."))
-            out.append(_figure(plots.dkc_heatmap(metric, rules, gens, rates),
+            out.append(_figure(plots.dkc_heatmap(" = ".join(names), rules, gens, rates),
                                "Share of synthetic flows violating each rule, mean over seeds."))
             head = "<tr><th>rule</th><th>description</th>" + "".join(f"<th>{esc(g)}</th>" for g in gens) + "</tr>"
             body = "".join(
@@ -319,6 +362,20 @@ def _dkc(view) -> str:
                 for i, r in enumerate(rules))
             out.append(f'<table class="dkc-rules"><thead>{head}</thead><tbody>{body}</tbody></table>')
     return "\n".join(out)
+
+
+def _dkc_block(view, metric: str, label: str):
+    """(generators, rules, mean rate per rule x generator) of ``metric`` on ``label``, or why there is none."""
+    per_ds = view.breakdowns(metric)
+    gens = [g for g in _order(view, label) if g in per_ds.get(label, {})]
+    if not gens:
+        return f"No successful {metric} record with a per-rule breakdown."
+    rules = sorted({k for g in gens for bd in per_ds[label][g] for k, v in bd.items() if _is_number(v)})
+    if not rules:
+        return f"The {metric} records hold no per-rule rates."
+    rates = np.array([[np.mean([bd[r] for bd in per_ds[label][g] if _is_number(bd.get(r))] or [np.nan])
+                       for g in gens] for r in rules])
+    return gens, rules, rates
 
 
 def _is_number(v) -> bool:
@@ -391,7 +448,7 @@ def _temporal(view) -> str:
         if skipped:
             out.append(_missing(f"Skipped (too few or too many seconds): {', '.join(skipped)}."))
         out.append(_failed_note(view, ds))
-        out.append(_figure(plots.acf_grid(col, acf(real, lags), len(real), acfs)))
+        out.append(_figure(plots.acf_grid(col, acf(real, lags), len(real), acfs), wide=True))
     return "\n".join(out) or _missing("The run has no dataset.")
 
 
@@ -412,7 +469,7 @@ def _resources(view) -> str:
             continue
         out.append('<p class="note">Means over seeds from each job record; peak memory is the resident set of '
                    "the job's whole process tree. A reused cached sample records no new fit time.</p>")
-        out.append(_figure(plots.resource_bars(gens, fit, sample, peak)))
+        out.append(_figure(plots.resource_bars(gens, fit, sample, peak), wide=True))
         out.append(_pareto(b, gens))
         rows = "".join(
             f"<tr><td>{esc(g)}</td><td>{_num(i.get('fit_s'), 2)}</td><td>{_num(i.get('sample_s'), 2)}</td>"
@@ -522,7 +579,7 @@ table.dkc-rules td:nth-child(2), table.dkc-rules th:nth-child(2), table.generato
 .missing { color: #8a6d3b; background: #fcf8e3; padding: 0.4em 0.7em; border-left: 3px solid #e0c36b; }
 .section-error { color: #a94442; background: #f2dede; border-left-color: #a94442; }
 .note { color: #555; font-size: 0.9em; }
-figure { margin: 0.5em 0; } figure img { max-width: 100%; height: auto; }
+figure { margin: 0.5em 0; } figure img { max-width: 100%; height: auto; } figure.wide img { width: 100%; }
 .grid { display: flex; flex-wrap: wrap; gap: 0.5em; }
 code { font-size: 0.9em; }
 """

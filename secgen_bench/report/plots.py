@@ -21,6 +21,7 @@ SYNTH_COLOR = "#1f77b4"
 REFERENCE_COLOR = "#9e9e9e"
 FAILED_COLOR = "#c62828"
 DPI = 80
+PAGE_WIDTH_IN = 17.0   # the page's 1400 px content width at DPI, so grids are drawn at the size they are shown
 
 
 def _figure(width: float, height: float):
@@ -38,7 +39,7 @@ def to_img(fig, alt: str, kind: str) -> str:
             f'src="data:image/png;base64,{data}">')
 
 
-def _grid(n: int, ncols: int = 4, panel: tuple[float, float] = (3.2, 2.4)):
+def _grid(n: int, ncols: int = 4, panel: tuple[float, float] = (PAGE_WIDTH_IN / 4, 2.6)):
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
     fig = _figure(panel[0] * ncols, panel[1] * nrows)
@@ -91,37 +92,76 @@ def _as_float(values: pd.Series, origin: pd.Timestamp | None = None) -> np.ndarr
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
-def marginal_continuous(column: str, real: pd.Series, samples: Mapping[str, pd.Series]) -> str:
-    """Density histograms on shared bins: the real column (outline) against each generator's (filled)."""
-    origin = real.min() if pd.api.types.is_datetime64_any_dtype(real) else None
-    r = _as_float(real, origin)
-    r = r[np.isfinite(r)]
-    syn = {g: (lambda v: v[np.isfinite(v)])(_as_float(s, origin)) for g, s in samples.items()}
-    log = len(r) > 0 and r.min() >= 0 and np.percentile(r, 99) > 100 * max(np.median(r), 1.0)
+LOG_ROLES = ("bytes", "packets")   # heavy-tailed counters: a linear axis puts nearly every flow in bin one
+LOG_IF_WIDE_ROLES = ("duration",)  # log only when the positive values span more than two decades
+N_BINS = 40
+
+
+def continuous_bins(real: np.ndarray, samples: Sequence[np.ndarray], role: str | None = None) -> tuple[np.ndarray, bool]:
+    """Shared histogram edges for the real and synthetic values, and whether they are log-spaced.
+
+    Log-spaced for roles bytes and packets, and for duration when its positive range spans more than two
+    decades (or any non-negative column whose 99th percentile exceeds 100 x its median); otherwise linear over the central 99 % of the real values widened to cover the samples'."""
+    pos = real[real > 0]
+    wide = len(pos) > 0 and pos.max() / pos.min() > 100
+    heavy = len(real) > 0 and np.percentile(real, 99) > 100 * max(np.median(real), 1.0)   # any other long tail
+    log = len(pos) > 0 and real.min() >= 0 and (role in LOG_ROLES or (role in LOG_IF_WIDE_ROLES and wide)
+                                                 or (role not in LOG_IF_WIDE_ROLES and heavy))
     if log:
-        r = np.log10(1 + r)
-        syn = {g: np.log10(1 + np.clip(v, 0, None)) for g, v in syn.items()}
-    lo, hi = (np.percentile(r, [0.5, 99.5]) if len(r) else (0.0, 1.0))
-    for v in syn.values():
+        lo, hi = float(pos.min()), float(pos.max())
+        for v in samples:
+            vp = v[v > 0]
+            if len(vp):
+                lo, hi = min(lo, float(np.percentile(vp, 0.5))), max(hi, float(np.percentile(vp, 99.5)))
+        if not hi > lo:
+            lo, hi = lo / 2, hi * 2
+        return np.geomspace(lo, hi, N_BINS + 1), True
+    lo, hi = (np.percentile(real, [0.5, 99.5]) if len(real) else (0.0, 1.0))
+    for v in samples:
         if len(v):
             lo, hi = min(lo, np.percentile(v, 1)), max(hi, np.percentile(v, 99))
     if not hi > lo:
         lo, hi = lo - 0.5, hi + 0.5
-    bins = np.linspace(lo, hi, 41)
+    return np.linspace(lo, hi, N_BINS + 1), False
+
+
+def marginal_continuous_figure(column: str, real: pd.Series, samples: Mapping[str, pd.Series],
+                               role: str | None = None):
+    """The figure of ``marginal_continuous`` (kept apart so its axes can be inspected)."""
+    origin = real.min() if pd.api.types.is_datetime64_any_dtype(real) else None
+    r = _as_float(real, origin)
+    r = r[np.isfinite(r)]
+    syn = {g: (lambda v: v[np.isfinite(v)])(_as_float(s, origin)) for g, s in samples.items()}
+    bins, log = continuous_bins(r, list(syn.values()), role)
+    if log:  # zeros (and below-range values) go to the first bin instead of vanishing off a log axis
+        r = np.clip(r, bins[0], None)
+        syn = {g: np.clip(v, bins[0], None) for g, v in syn.items()}
     fig, axes = _grid(len(syn))
     for ax, (gen, v) in zip(axes, syn.items()):
-        ax.hist(r, bins=bins, density=True, histtype="step", color=REAL_COLOR, lw=1.5, label="real")
-        ax.hist(v, bins=bins, density=True, alpha=0.5, color=SYNTH_COLOR, label=_short(gen, 20))
+        ax.hist(r, bins=bins, density=not log, histtype="step", color=REAL_COLOR, lw=1.5, label="real",
+                weights=np.full(len(r), 1 / len(r)) if log and len(r) else None)
+        ax.hist(v, bins=bins, density=not log, alpha=0.5, color=SYNTH_COLOR, label=_short(gen, 20),
+                weights=np.full(len(v), 1 / len(v)) if log and len(v) else None)
+        if log:
+            ax.set_xscale("log")
         ax.set_title(_short(gen, 30), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
     unit = " (seconds from the real start)" if origin is not None else ""
-    fig.suptitle(f"{column}{' — log10(1 + x)' if log else ''}{unit}", fontsize=10)
-    return to_img(fig, f"marginal distribution of {column}: real vs synthetic", "marginal")
+    scale = " — log axis, share of rows per log-spaced bin (0 in the first bin)" if log else ""
+    fig.suptitle(f"{column}{unit}{scale}", fontsize=10)
+    return fig
 
 
-def marginal_discrete(column: str, real: pd.Series, samples: Mapping[str, pd.Series], top: int = 12) -> str:
-    """Frequencies of the real data's most common values (the rest as 'other'), real vs each generator."""
+def marginal_continuous(column: str, real: pd.Series, samples: Mapping[str, pd.Series],
+                        role: str | None = None) -> str:
+    """Histograms on shared bins: the real column (outline) against each generator's (filled)."""
+    return to_img(marginal_continuous_figure(column, real, samples, role),
+                  f"marginal distribution of {column}: real vs synthetic", "marginal")
+
+
+def marginal_discrete_figure(column: str, real: pd.Series, samples: Mapping[str, pd.Series], top: int = 12):
+    """Horizontal bars of the real data's most common values (the rest as 'other'), labels in full."""
     real_s = real.astype(str)
     cats = list(real_s.value_counts().index[:top])
 
@@ -130,34 +170,39 @@ def marginal_discrete(column: str, real: pd.Series, samples: Mapping[str, pd.Ser
         head = np.array([counts.get(c, 0.0) for c in cats])
         return np.append(head, max(0.0, 1.0 - head.sum()))
 
-    labels = [_short(c, 12) for c in cats] + ["other"]
+    labels = list(cats) + ["other"]
     rf = freqs(real_s)
     sf = {g: freqs(s) for g, s in samples.items()}
     if max([rf[-1]] + [f[-1] for f in sf.values()]) < 1e-12:  # no value outside the top ones: no 'other' bar
         labels, rf, sf = labels[:-1], rf[:-1], {g: f[:-1] for g, f in sf.items()}
-    fig, axes = _grid(len(samples), ncols=3, panel=(4.2, 2.6))
-    x = np.arange(len(labels))
+    longest = max((len(c) for c in labels), default=5)
+    ncols = max(1, min(len(sf), 4 if longest <= 8 else 3 if longest <= 16 else 2))
+    fig, axes = _grid(len(samples), ncols=ncols,
+                      panel=(PAGE_WIDTH_IN / ncols, max(2.6, 0.22 * len(labels) + 1.0)))
+    y = np.arange(len(labels))
     for ax, (gen, f) in zip(axes, sf.items()):
-        ax.bar(x - 0.2, rf, width=0.4, color=REAL_COLOR, label="real")
-        ax.bar(x + 0.2, f, width=0.4, color=SYNTH_COLOR, alpha=0.8, label=_short(gen, 20))
-        ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=6)
-        ax.tick_params(axis="y", labelsize=7)
+        ax.barh(y - 0.2, rf, height=0.4, color=REAL_COLOR, label="real")
+        ax.barh(y + 0.2, f, height=0.4, color=SYNTH_COLOR, alpha=0.8, label=_short(gen, 20))
+        ax.set_yticks(y, labels, fontsize=7)
+        ax.invert_yaxis()   # the most common value on top
+        ax.tick_params(axis="x", labelsize=7)
         ax.set_title(_short(gen, 30), fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle(f"{column} (share of rows; top {len(cats)} real values)", fontsize=10)
-    return to_img(fig, f"marginal distribution of {column}: real vs synthetic", "marginal")
+    return fig
+
+
+def marginal_discrete(column: str, real: pd.Series, samples: Mapping[str, pd.Series], top: int = 12) -> str:
+    """Frequencies of the real data's most common values (the rest as 'other'), real vs each generator."""
+    return to_img(marginal_discrete_figure(column, real, samples, top),
+                  f"marginal distribution of {column}: real vs synthetic", "marginal")
 
 
 # ---- correlations --------------------------------------------------------------------------
-def correlation_panels(generator: str, columns: Sequence[str], real: np.ndarray, synthetic: np.ndarray) -> str:
-    """Heatmaps of the real, the synthetic and the difference (synthetic - real) correlation matrices."""
+def _heatmaps(axes, columns: Sequence[str], mats, titles):
     n = len(columns)
-    size = max(2.6, 0.45 * n + 1.4)
-    fig = _figure(3 * size + 0.8, size)
-    axes = fig.subplots(1, 3)
-    diff = synthetic - real
     image = None
-    for ax, mat, title in zip(axes, (real, synthetic, diff), ("real", _short(generator, 24), "difference")):
+    for ax, mat, title in zip(axes, mats, titles):
         image = ax.imshow(mat, vmin=-1, vmax=1, cmap="RdBu_r")
         ax.set_xticks(range(n), [_short(c, 10) for c in columns], rotation=60, ha="right", fontsize=7)
         ax.set_yticks(range(n), [_short(c, 10) for c in columns], fontsize=7)
@@ -167,9 +212,30 @@ def correlation_panels(generator: str, columns: Sequence[str], real: np.ndarray,
                 for j in range(n):
                     ax.text(j, i, f"{mat[i, j]:.2f}", ha="center", va="center", fontsize=6,
                             color="white" if abs(mat[i, j]) > 0.6 else "black")
+    return image
+
+
+def _heatmap_size(n: int) -> float:
+    return max(2.6, 0.45 * n + 1.4)
+
+
+def correlation_real(columns: Sequence[str], real: np.ndarray) -> str:
+    """The real data's correlation matrix, drawn once for the whole section."""
+    size = _heatmap_size(len(columns))
+    fig = _figure(size + 0.8, size)
+    ax = fig.add_subplot()
+    fig.colorbar(_heatmaps([ax], columns, [real], ["real"]), ax=ax, shrink=0.8, extend="both")
+    return to_img(fig, "correlation matrix of the continuous columns: real", "correlation-real")
+
+
+def correlation_panels(generator: str, columns: Sequence[str], real: np.ndarray, synthetic: np.ndarray) -> str:
+    """Heatmaps of the synthetic and the difference (synthetic - real) correlation matrices."""
+    size = _heatmap_size(len(columns))
+    fig = _figure(2 * size + 0.8, size)
+    axes = fig.subplots(1, 2)
+    image = _heatmaps(axes, columns, (synthetic, synthetic - real), (_short(generator, 24), "difference"))
     fig.colorbar(image, ax=list(axes), shrink=0.8, extend="both")
-    return to_img(fig, f"correlation matrices of the continuous columns: real, {generator}, difference",
-                  "correlation")
+    return to_img(fig, f"correlation matrices of the continuous columns: {generator}, difference", "correlation")
 
 
 # ---- DKC -----------------------------------------------------------------------------------
@@ -194,7 +260,7 @@ def dkc_heatmap(metric: str, rules: Sequence[str], generators: Sequence[str], ra
 # ---- temporal ------------------------------------------------------------------------------
 def acf_grid(column: str, real_acf: np.ndarray, n_real: int, acfs: Mapping[str, np.ndarray]) -> str:
     """ACF of the per-second sums, real (with its 95 % white-noise band) vs each generator."""
-    fig, axes = _grid(len(acfs), ncols=3, panel=(3.6, 2.4))
+    fig, axes = _grid(len(acfs), ncols=3, panel=(PAGE_WIDTH_IN / 3, 2.6))
     band = 1.96 / math.sqrt(max(n_real, 1))
     for ax, (gen, a) in zip(axes, acfs.items()):
         ax.axhspan(-band, band, color=REAL_COLOR, alpha=0.12, lw=0)
@@ -213,7 +279,7 @@ def acf_grid(column: str, real_acf: np.ndarray, n_real: int, acfs: Mapping[str, 
 def resource_bars(generators: Sequence[str], fit_s: Sequence[float | None], sample_s: Sequence[float | None],
                   peak_mb: Sequence[float | None]) -> str:
     """Mean fit time, sample time and peak resident memory per generator (absent values left blank)."""
-    fig = _figure(11, max(2.2, 0.3 * len(generators) + 1.2))
+    fig = _figure(PAGE_WIDTH_IN, max(2.2, 0.3 * len(generators) + 1.2))
     axes = fig.subplots(1, 3, sharey=True)
     y = np.arange(len(generators))
     for ax, vals, title in zip(axes, (fit_s, sample_s, peak_mb), ("fit (s)", "sample (s)", "peak memory (MB)")):
