@@ -5,6 +5,8 @@ import base64
 import re
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("matplotlib")
@@ -152,3 +154,73 @@ def test_pareto_front_and_the_quality_vs_fit_time_plot():
     section = report_html._pareto(board, ["a", "b", "c"])
     assert 'data-plot="pareto"' in section and "Pareto front" in section and "front (no other generator is both faster and better ranked): b, a." in section
     assert "no quality-vs-fit-time plot" in report_html._pareto(board, ["a", "c"])
+
+
+def _with_dkc_fixed(run_dir, dest, change=None):
+    """A copy of the run where each dkc record is also saved as a dkc-fixed one (``change`` edits one of them)."""
+    import json
+
+    shutil.copytree(run_dir, dest)
+    for i, path in enumerate(sorted(dest.glob("jobs/*/metrics/dkc.json"))):
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        rec["metric"] = "dkc-fixed"
+        if change is not None and i == 0 and rec.get("breakdown"):
+            change(rec)
+        (path.parent / "dkc-fixed.json").write_text(json.dumps(rec), encoding="utf-8")
+    return dest
+
+
+def test_dkc_and_dkc_fixed_are_drawn_once_only_when_they_agree(run_dir, tmp_path):
+    same = sections(render(RunView(_with_dkc_fixed(run_dir, tmp_path / "same"))))
+    assert same["dkc"].count('data-plot="dkc"') == 1 and "<h3>dkc = dkc-fixed on dataset tiny</h3>" in same["dkc"]
+    assert "dkc and dkc-fixed: identical per-rule violation rates for every generator" in same["dkc"]
+    assert same["metric-bars"].count('data-plot="metric-bars"') == 3
+    assert "dkc and dkc-fixed: identical values for every generator" in same["metric-bars"]
+
+    def bump(rec):
+        rule = next(k for k, v in rec["breakdown"].items() if isinstance(v, (int, float)))
+        rec["breakdown"][rule] += 0.125
+
+    differ = sections(render(RunView(_with_dkc_fixed(run_dir, tmp_path / "differ", bump))))
+    assert differ["dkc"].count('data-plot="dkc"') == 2 and "identical" not in differ["dkc"]
+    assert "<h3>dkc on dataset tiny</h3>" in differ["dkc"] and "<h3>dkc-fixed on dataset tiny</h3>" in differ["dkc"]
+
+
+def test_identical_groups_match_nan_but_not_a_last_digit():
+    from secgen_bench.report.html import identical_groups
+
+    a = (["g1", "g2"], ["r"], np.array([[0.1, np.nan]]))
+    assert identical_groups({"x": a, "y": (["g1", "g2"], ["r"], np.array([[0.1, np.nan]]))}) == [["x", "y"]]
+    assert identical_groups({"x": a, "y": (["g1", "g2"], ["r"], np.array([[0.1 + 1e-12, np.nan]]))}) == [["x"], ["y"]]
+    assert identical_groups({"x": a, "y": (["g2", "g1"], ["r"], np.array([[0.1, np.nan]]))}) == [["x"], ["y"]]
+
+
+def test_bytes_and_packets_histograms_use_log_spaced_bins():
+    from secgen_bench.report.plots import continuous_bins, marginal_continuous_figure
+
+    rng = np.random.default_rng(0)
+    real = np.concatenate([[0.0], rng.lognormal(6, 2, 500)])
+    for role in ("bytes", "packets"):
+        bins, log = continuous_bins(real, [real * 2], role)
+        ratios = bins[1:] / bins[:-1]
+        assert log and np.allclose(ratios, ratios[0]) and ratios[0] > 1.1
+    # a narrow duration stays linear, one spanning more than two decades goes log
+    assert continuous_bins(np.linspace(1, 5, 100), [], "duration")[1] is False
+    assert continuous_bins(np.geomspace(0.01, 50, 100), [], "duration")[1] is True
+    assert continuous_bins(rng.normal(0, 1, 100), [], "continuous")[1] is False
+    fig = marginal_continuous_figure("bytes", pd.Series(real), {"g": pd.Series(real[::-1])}, "bytes")
+    assert fig.axes[0].get_xscale() == "log"
+    # every value counted (zeros in the first bin): the bars of each panel sum to one
+    from matplotlib.patches import Rectangle
+
+    heights = [p.get_height() for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+    assert abs(sum(heights) - 1.0) < 1e-9
+
+
+def test_categorical_labels_are_full_values():
+    from secgen_bench.report.plots import marginal_discrete_figure
+
+    ips = pd.Series([f"192.168.200.{i}" for i in range(12) for _ in range(12 - i)])
+    fig = marginal_discrete_figure("src", ips, {"g": ips.sample(frac=1.0, random_state=0)})
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[:3] == ["192.168.200.0", "192.168.200.1", "192.168.200.2"] and len(set(labels)) == 12

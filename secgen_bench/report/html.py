@@ -91,7 +91,8 @@ def _figure(img: str, caption: str = "", wide: bool = False) -> str:
 
 
 def identical_groups(values: dict[str, object]) -> list[list[str]]:
-    """Names grouped by equal value (first-seen order): two metrics that agree everywhere are drawn once.
+    """Names grouped by equal value (groups in first-seen order, names sorted in each): two metrics that agree
+    everywhere are drawn once.
 
     Values are compared with ``==`` after turning arrays into nested lists with NaN as None, so NaN
     matches NaN and a float differing in the last digit does not match."""
@@ -109,7 +110,7 @@ def identical_groups(values: dict[str, object]) -> list[list[str]]:
     groups: dict[object, list[str]] = {}
     for name, v in values.items():
         groups.setdefault(key(v), []).append(name)
-    return list(groups.values())
+    return [sorted(names) for names in groups.values()]
 
 
 def _same_note(names: list[str], what: str) -> str:

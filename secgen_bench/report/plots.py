@@ -144,6 +144,7 @@ def marginal_continuous_figure(column: str, real: pd.Series, samples: Mapping[st
                 weights=np.full(len(v), 1 / len(v)) if log and len(v) else None)
         if log:
             ax.set_xscale("log")
+            ax.tick_params(axis="x", which="both", labelrotation=30)   # minor labels (2x10^3...) would overlap
         ax.set_title(_short(gen, 30), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
