@@ -248,7 +248,7 @@ def _metric_bars(view) -> str:
             failures = {g: ("timeout" if (m.loc[m["generator"] == g, "status"] == "timeout").any() else "error")
                         for g in order if not values[g]}
             drawn[metric] = (m["direction"].iloc[0], values, failures)
-        for names in identical_groups({k: v for k, v in drawn.items()}):
+        for names in identical_groups(drawn):
             direction, values, failures = drawn[names[0]]
             if len(names) > 1:
                 notes.append(_same_note(names, "values"))
