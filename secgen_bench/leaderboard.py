@@ -170,7 +170,7 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
             cell.ci_low, cell.ci_high = stats.mean_interval(grid)
         else:
             failed = sub["status"].fillna("error")
-            status = "timeout" if (failed == "timeout").any() else "error"
+            status = "timeout" if (failed == "timeout").any() else "n/a" if (failed == "n/a").all() else "error"
             errors = sub["error"].dropna()
             cell = Cell(None, None, 0, n_total, status, error=errors.iloc[0] if len(errors) else None)
         rows.setdefault(gen, {})[metric] = cell

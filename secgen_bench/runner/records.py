@@ -59,7 +59,7 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
         elif m.name in computed:
             c = computed[m.name]
             rec.update({k: v for k, v in c.items() if k not in ("metric", "direction")})
-            rec["status"] = "ok" if c.get("error") is None else "error"
+            rec["status"] = c.get("status") or ("ok" if c.get("error") is None else "error")   # or "n/a"
         else:
             continue  # kept from an earlier, still current record (resume)
         write_json(store.metric_record_path(key, m.name), rec)
