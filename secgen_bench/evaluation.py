@@ -232,6 +232,7 @@ def evaluate_files(real: str, synthetic: str, *, holdout: str | None = None, sch
     classes, notes = select_metrics(metrics, have_holdout=holdout_table is not None)
     outcomes = evaluate(real_table, synthetic_table, flow_schema, [c() for c in classes], holdout=holdout_table,
                         repeats=repeats, sample_size=sample_size, seed=seed)
+    notes += [f"{n} n/a: {o.not_applicable}" for n, o in outcomes.items() if o.not_applicable]
     return flow_schema, outcomes, notes
 
 
