@@ -164,3 +164,25 @@ def test_cicids2017_quick_run_scores_every_generator_on_benign_training_flows(sh
     job = json.loads(next((out / "jobs").glob("marginals*/job.json")).read_text())
     assert job["status"] == "ok"
     assert np.isfinite(board["rows"]["marginals"]["ids-tstr"]["mean"])
+    from secgen_bench.report.html import write_report
+
+    page = write_report(out).read_text()
+    assert 'id="families"' in page and "Real-trained baselines" in page and "ids-tstr, ids-utility" in page
+
+
+def test_label_metrics_are_n_a_in_a_run_on_an_unlabelled_table(tmp_path, capsys):
+    from secgen_bench.cli import main
+
+    data = tmp_path / "toy.csv"
+    benign(300, 0).drop(columns="label").to_csv(data, index=False)
+    out = tmp_path / "run"
+    code = main(["run", "-g", "marginals", "--data", str(data), "--quick", "--no-progress", "--out", str(out),
+                 "--columns", "src=ip,dst=ip,dport=port,proto=protocol,bytes=bytes,packets=packets,duration=duration:s",
+                 "--metrics", "jsd,ids-tstr,ids-utility"])
+    assert code == 0, capsys.readouterr().err
+    rec = json.loads(next((out / "jobs").glob("marginals*/metrics/ids-tstr.json")).read_text())
+    assert rec["status"] == "n/a" and rec["reason"] == NO_LABELS and rec["value"] is None
+    board = json.loads((out / "leaderboard.json").read_text())[0]
+    assert board["rows"]["marginals"]["ids-utility"]["status"] == "n/a"
+    assert board["rows"]["marginals"]["jsd"]["mean"] is not None
+    assert "| N/A | N/A |" in (out / "leaderboard.md").read_text()
