@@ -187,3 +187,23 @@ def test_label_metrics_are_n_a_in_a_run_on_an_unlabelled_table(tmp_path, capsys)
     assert board["rows"]["marginals"]["ids-utility"]["status"] == "n/a"
     assert board["rows"]["marginals"]["jsd"]["mean"] is not None
     assert "| N/A | N/A |" in (out / "leaderboard.md").read_text()
+
+
+def test_a_class_the_generator_cannot_fit_gets_no_rows_and_is_named(tmp_path):
+    from secgen_bench.evaluation import MetricOutcome
+    from secgen_bench.runner.labelled import LabelledData
+    from secgen_bench.runner.spec import JobSpec
+    from secgen_bench.tracks.conditional import conditional_sample, note_failed_classes
+
+    train = pd.concat([benign(200, 0), attacks(60, 1)], ignore_index=True)
+    train.loc[train["label"] == "flood", "bytes"] = -1   # breaks the schema's range for that class only
+    lab = LabelledData(SCHEMA, "label", train, train, attacks(10, 2))
+    spec = JobSpec("k", "flows", "marginals", "secgen_bench.generators.marginals:IndependentMarginals", "quick", 0,
+                   "cpu", str(tmp_path), str(tmp_path), 100, "rows", False, False, 1, None, 0.3)
+    sample, info = conditional_sample(spec, lab, lambda phase: None)
+    assert set(sample["label"]) == {"benign", "scan"} and list(info["failed_classes"]) == ["flood"]
+    assert "bytes" in info["failed_classes"]["flood"]
+    out = {"metrics": None, "class_conditional": info}
+    outcomes = {"ids-tstr": MetricOutcome("ids-tstr", "higher", "1.0", mean=0.5)}
+    note_failed_classes(outcomes, [IDSTSTR()], out)
+    assert outcomes["ids-tstr"].breakdown["classes_not_generated"].startswith("flood (")

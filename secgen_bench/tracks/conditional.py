@@ -48,14 +48,21 @@ def conditional_sample(spec: JobSpec, labelled: LabelledData, report: Callable[[
         sample = fit_and_sample(cls, train, labelled.schema, spec.n_synthetic, **common).sample
         return sample[labelled.schema.names], {"fits": 1, "native": True, "seconds": time.perf_counter() - t0}
     schema = labelled.schema.select(features)
-    parts, counts = [], class_counts(train[label], spec.n_synthetic)
+    parts, counts, failed = [], class_counts(train[label], spec.n_synthetic), {}
     for value, n in counts.items():
         rows = train.loc[train[label] == value, features].reset_index(drop=True)
-        sample = fit_and_sample(cls, rows, schema, n, **common).sample
+        try:
+            sample = fit_and_sample(cls, rows, schema, n, **common).sample
+        except Exception as exc:  # e.g. a class too small for the model: it gets no rows, which the metric penalises
+            failed[str(value)] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            continue
         parts.append(sample.assign(**{label: pd.Series([value] * len(sample), index=sample.index).astype(train[label].dtype)}))
+    if not parts:
+        raise ValueError(f"no class could be fitted: {'; '.join(f'{k}: {v}' for k, v in failed.items())}")
     sample = pd.concat(parts, ignore_index=True)[labelled.schema.names]
     return sample, {"fits": len(counts), "native": False, "seconds": time.perf_counter() - t0,
-                    "rows_per_class": {str(k): v for k, v in counts.items()}}
+                    "rows_per_class": {str(k): v for k, v in counts.items() if str(k) not in failed},
+                    "failed_classes": failed}
 
 
 def label_inputs(spec: JobSpec, labelled: LabelledData | None, metrics: Sequence, out: dict,
@@ -77,3 +84,13 @@ def label_inputs(spec: JobSpec, labelled: LabelledData | None, metrics: Sequence
     except Exception as exc:  # recorded on the metrics that needed these flows, not on the job
         inputs.synthetic_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return inputs
+
+
+def note_failed_classes(outcomes: dict, metrics: Sequence, out: dict) -> None:
+    """Name, in the breakdown of each metric that read the labelled synthetic flows, the classes left without rows."""
+    failed = (out.get("class_conditional") or {}).get("failed_classes")
+    if not failed:
+        return
+    for m in metrics:
+        if "labels" in label_needs(m) and m.name in outcomes and outcomes[m.name].mean is not None:
+            outcomes[m.name].breakdown["classes_not_generated"] = "; ".join(f"{k} ({v})" for k, v in failed.items())

@@ -28,7 +28,7 @@ from secgen_bench.runner.samples import read_synthetic
 from secgen_bench.runner.spec import JobSpec
 from secgen_bench.runner.store import write_csv
 from secgen_bench.tracks.base import Track
-from secgen_bench.tracks.conditional import label_inputs
+from secgen_bench.tracks.conditional import label_inputs, note_failed_classes
 
 
 class GenerationTrack(Track):
@@ -115,6 +115,7 @@ class GenerationTrack(Track):
                             sample_size=spec.sample_size, seed=seed, synthetic_is_holdout=spec.reference,
                             labels=labels)
         out["evaluate_s"] = time.perf_counter() - t0
+        note_failed_classes(outcomes, metrics, out)
         out["metrics"] = {name: o.to_dict() for name, o in outcomes.items()}
         return out
 
