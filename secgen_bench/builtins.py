@@ -70,6 +70,12 @@ DATASETS = {
     "pcap": "secgen_bench.datasets.pcap:Pcap",
     "cesnet-miner22": "secgen_bench.datasets.cesnet:CesnetMiner22",
     "hdfs": "secgen_bench.datasets.hdfs:HDFS",
+    "cicflowmeter": "secgen_bench.datasets.cicflowmeter:CICFlowMeter",
+    "cse-cic-ids2018": "secgen_bench.datasets.cicflowmeter:CSECICIDS2018",
+    "unsw-nb15": "secgen_bench.datasets.unsw_nb15:UNSWNB15",
+    "nf-netflow": "secgen_bench.datasets.nf_netflow:NFNetFlow",
+    "ton-iot": "secgen_bench.datasets.ton_iot:TONIoT",
+    "nfdump": "secgen_bench.datasets.nfdump:Nfdump",
 }
 
 # anomaly track: learnt on normal sequences, they score sequences (higher = more anomalous)

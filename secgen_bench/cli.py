@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Sequence
 
 from secgen_bench import __version__
+from secgen_bench.config import PROFILES as PROFILE_NAMES
 from secgen_bench.errors import UsageError  # noqa: F401  (re-exported)
 
 EXIT_BAD_INPUT = 2
+DEPRECATED_PROFILES = {"full": "paper"}   # reproduce's old name of the paper profile, still accepted with a note
 EXIT_BROKEN_PIPE = 1  # stdout closed early: no message; 1 like rich (its tables) and the Python docs recipe
 
 
@@ -52,6 +54,8 @@ def _add_dataset_args(p: argparse.ArgumentParser, default: str | None = "simnet"
     p.add_argument("-d", "--dataset", help=f"registered dataset name(s), comma-separated (default: {default})")
     p.add_argument("--data", help="a flow file of your own instead of a registered dataset")
     p.add_argument("--format", default="auto", help="format of --data (auto detects by content)")
+    p.add_argument("--max-rows", type=int, help="read a seeded uniform sample of N rows (streamed; recorded in run.json)")
+    p.add_argument("--window", help="read only flows with START <= timestamp < END, given as START/END")
     _add_schema_args(p)
 
 
@@ -83,7 +87,7 @@ def _dataset_sources(args, default: str | None = "simnet"):
         if not Path(args.data).exists():
             raise UsageError(f"--data {args.data}: no such file or directory")
         return [DatasetSource(path=args.data, format=args.format, schema=args.schema, columns=args.columns,
-                              drop_invalid=args.drop_invalid)]
+                              drop_invalid=args.drop_invalid, **_row_limits(args))]
     if args.schema or args.columns:
         raise UsageError(f"{'--schema' if args.schema else '--columns'} describes a file of yours: use it with --data PATH")
     names = _csv_list(args.dataset) or ([default] if default else [])
@@ -93,7 +97,23 @@ def _dataset_sources(args, default: str | None = "simnet"):
 
     for n in names:
         registry.datasets.entry(n)  # unknown name -> RegistryError listing the known ones
-    return [DatasetSource(name=n) for n in names]
+    return [DatasetSource(name=n, **_row_limits(args)) for n in names]
+
+
+def _row_limits(args) -> dict:
+    """``--max-rows`` and ``--window``, checked here so a bad value is one line before anything loads."""
+    max_rows, window = getattr(args, "max_rows", None), getattr(args, "window", None)
+    if max_rows is not None and max_rows < 1:
+        raise UsageError(f"--max-rows must be >= 1, got {max_rows}")
+    if window is not None:
+        from secgen_bench.datasets.limits import parse_window
+        from secgen_bench.schema import SchemaError
+
+        try:
+            parse_window(window)
+        except SchemaError as exc:
+            raise UsageError(str(exc)) from None
+    return {"max_rows": max_rows, "window": window}
 
 
 def _overrides(items: list[str] | None) -> dict[str, dict]:
@@ -172,6 +192,7 @@ def cmd_list(args) -> int:
 
         return list_datasets(args)
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from secgen_bench import registry
@@ -192,7 +213,7 @@ def cmd_list(args) -> int:
         if args.kind == "metrics" and obj is not None and getattr(obj, "direction", None) is not None:
             extra = f"[{getattr(obj.direction, 'value', obj.direction)}] "
         table.add_row(r["name"], "yes" if r["available"] else "[red]no[/red]", track, r["source"],
-                      extra + (r["description"] if r["available"] else r["reason"]))
+                      escape(extra + (r["description"] if r["available"] else r["reason"])))  # "[torch]" is text
     Console().print(table)
     return 0
 
@@ -200,11 +221,28 @@ def cmd_list(args) -> int:
 def cmd_run(args) -> int:
     from secgen_bench import leaderboard
     from secgen_bench.leaderboard_terminal import render_rich
-    from secgen_bench.runner import RunRequest, run_benchmark
+    from secgen_bench.runner import run_benchmark
     from secgen_bench.runner.executor import make_executor
+
+    request = run_request(args)
+    executor = make_executor(args.executor, workers=args.workers, address=args.address)
+    progress = _progress(args)
+    with progress:
+        store = run_benchmark(request, executor, on_event=progress.event)
+    boards = leaderboard.build(store.root, ranking=args.ranking)
+    _write_leaderboards(store.root, boards)
+    render_rich(boards)
+    print(f"run directory: {store.root}")
+    return 0
+
+
+def run_request(args):
+    """The RunRequest that ``run``'s parsed options (and their ``--config`` file) ask for; checks them first."""
+    from secgen_bench.runner import RunRequest
     from secgen_bench.runner.plan import protocol_for
     from secgen_bench.tracks import track_of
 
+    config = _run_config(args)
     _check_run_options(args)
     if bool(args.all) == bool(args.generators):
         raise UsageError("choose the generators: --all or -g NAME[,NAME]")
@@ -216,24 +254,28 @@ def cmd_run(args) -> int:
     size = _sample_size(args.sample_size)
     proto = protocol_for(profile, seeds=_int_list(args.seeds, "--seeds") if args.seeds else None,
                          repeats=args.repeats, timeout_s=args.timeout, memory_limit_mb=args.memory_limit,
-                         **({} if size == "profile" else {"sample_size": size}))
+                         split=args.split, **({} if size == "profile" else {"sample_size": size}))
     if args.resume and not args.out:
         raise UsageError("--resume needs the --out DIR of the run to continue")
     if args.extend and not args.resume:
         raise UsageError("--extend adds jobs to a run: use it with --resume --out DIR")
     out = Path(args.out or f"runs/{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    request = RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
-                         metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
-                         use_cache=not args.no_cache, track=args.track, extend=args.extend)
-    executor = make_executor(args.executor, workers=args.workers, address=args.address)
-    progress = _progress(args)
-    with progress:
-        store = run_benchmark(request, executor, on_event=progress.event)
-    boards = leaderboard.build(store.root, ranking=args.ranking)
-    _write_leaderboards(store.root, boards)
-    render_rich(boards)
-    print(f"run directory: {store.root}")
-    return 0
+    return RunRequest(generators=gens, datasets=sources, protocol=proto, out=out, profile=profile,
+                      metrics=metrics, resume=args.resume, device=args.device, overrides=_overrides(args.set),
+                      use_cache=not args.no_cache, track=args.track, extend=args.extend, config=config(profile))
+
+
+def _run_config(args):
+    """Merge ``--config FILE`` under the flags given, then the defaults; returns profile -> the record for run.json."""
+    from secgen_bench import run_config
+
+    actions = args.run_options
+    if args.config:
+        run_config.merge(args, run_config.read_run_config(args.config, actions))
+    for dest, default in args.run_defaults.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, default)
+    return lambda profile: run_config.record(args, actions, profile)
 
 
 def _check_run_options(args) -> None:
@@ -356,6 +398,10 @@ def cmd_reproduce(args) -> int:
     from secgen_bench.leaderboard_terminal import render_rich
     from secgen_bench.reproduce import reproduce, write_outputs
 
+    if args.profile in DEPRECATED_PROFILES:
+        print(f"secgen-bench: note: --profile {args.profile} is deprecated, use --profile "
+              f"{DEPRECATED_PROFILES[args.profile]} (the same protocol)", file=sys.stderr)
+        args.profile = DEPRECATED_PROFILES[args.profile]
     if args.data and not Path(args.data).exists():
         raise UsageError(f"--data {args.data}: no such file")
     if args.resume and not args.out:
@@ -415,6 +461,17 @@ def _add_columns_arg(s) -> None:
                                      "memory, ...; default: the paper's eight metrics, average rank and extras)")
 
 
+def _defer_run_defaults(s: argparse.ArgumentParser) -> None:
+    """A ``--config`` file fills what the flags leave out: so "not given" must be None, the defaults come after."""
+    from secgen_bench.run_config import config_actions
+
+    actions = config_actions(s)
+    defaults = {dest: a.default for dest, a in actions.items()}
+    for a in actions.values():
+        a.default = None
+    s.set_defaults(run_options=actions, run_defaults=defaults)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from secgen_bench.tracks import track_names
 
@@ -429,12 +486,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("run", help="fit, sample and score generators; print the leaderboard")
+    s.add_argument("--config", help="a YAML/JSON file of run options (keys: the long option names, e.g. "
+                                    "generators: [tvae], seeds: [0, 1], set: {tvae: {epochs: 5}}), or a run's "
+                                    "RUN_DIR/run.json to replay it; flags given here override the file's values")
     s.add_argument("--all", action="store_true", help="every generator of the dataset's track")
     s.add_argument("-g", "--generators", help="generator name(s), comma-separated")
     _add_dataset_args(s)
     s.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
     s.add_argument("--quick", action="store_true", help="the small CI smoke profile")
-    s.add_argument("--profile", choices=["quick", "default", "paper"], help="protocol and model sizes (default: default)")
+    s.add_argument("--profile", choices=list(PROFILE_NAMES), help="protocol and model sizes (default: default)")
+    s.add_argument("--split", default="random", choices=["random", "time"],
+                   help="how the Reference flows are held out: a random 30 %% (default) or the last 30 %% in time")
     s.add_argument("--metrics", help="metric names, comma-separated, or 'all' (default: all of the track)")
     s.add_argument("--repeats", type=int, help="repetitions of the subsampling protocol")
     s.add_argument("--sample-size", help="rows per subsample, or 'all'")
@@ -443,16 +505,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--extend", action="store_true", help="with --resume: add jobs the run's plan does not hold")
     s.add_argument("--timeout", type=float, help="seconds per job before it is killed (TIMEOUT)")
     s.add_argument("--memory-limit", type=float, help="MB of resident memory per job before it is killed")
-    s.add_argument("--workers", type=int, default=1, help="jobs at a time (local executor)")
-    s.add_argument("--executor", default="local", choices=["local", "ray"])
+    s.add_argument("--workers", type=int, default=1, help="jobs at a time (local executor; default 1)")
+    s.add_argument("--executor", default="local", choices=["local", "inline", "ray"],
+                   help="local: a process per job (timeouts, memory limits); inline: in this process "
+                        "(no timeout; notebooks, debugging); ray: a Ray cluster")
     s.add_argument("--address", help="Ray cluster address (auto or HOST:PORT)")
-    s.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    s.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
     s.add_argument("--track", choices=track_names(),
                    help="which track (default: the dataset's); -g/--all name that track's generators or detectors")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
     _add_ranking_arg(s)
+    _defer_run_defaults(s)
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("generate", help="fit one generator on a dataset and write synthetic flows")
@@ -462,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--quick", action="store_true")
-    s.add_argument("--profile", choices=["quick", "default", "paper"])
+    s.add_argument("--profile", choices=list(PROFILE_NAMES))
     s.add_argument("--device", default="cpu")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE")
     s.add_argument("--save-model", help="also save the fitted model here")
@@ -501,7 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("reproduce", help="reproduce a published table (flowchronicle-table2, flowchronicle-temporal)")
     s.add_argument("table", choices=["flowchronicle-table2", "flowchronicle-temporal"])
     s.add_argument("--data", help="raw CIDDS-001 CSV (default: the shared sample or the official download)")
-    s.add_argument("--profile", default="quick", choices=["quick", "default", "full", "paper"])
+    s.add_argument("--profile", default="quick", choices=[*PROFILE_NAMES, *DEPRECATED_PROFILES],
+                   metavar="{" + ",".join(PROFILE_NAMES) + "}", help="protocol and model sizes (default: quick)")
     s.add_argument("--device", default="cpu", help="cpu, cuda or auto (flowchronicle-temporal)")
     s.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
     s.add_argument("--split", default="random", choices=["random", "time"],

@@ -1,7 +1,7 @@
 """Ranked leaderboards from a run directory: mean +- std over seeds, 95 % intervals, per-metric ranks, average rank.
 
 Ranking rules (the paper's Table 2, made explicit):
-- each metric ranks the generators (the Reference row is scored but never ranked); ``higher`` metrics
+- each metric ranks the generators (the Reference and bootstrap rows are scored but never ranked); ``higher`` metrics
   descending, ``lower`` ascending, ``closest`` by the distance to the Reference row's mean;
 - ``ranking="ties"`` (default): generators whose difference is not significant share a rank (dense
   groups, paired bootstrap over matched seeds x repetitions, level 0.05: see ``secgen_bench.ranking``);
@@ -30,12 +30,21 @@ import pandas as pd
 
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
+from secgen_bench.budget import BUDGET_LEGEND, summarize_budgets
 from secgen_bench.metric_families import families_text
-from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.plan import REFERENCE, UNRANKED
 from secgen_bench.runner.planned import planned_records
 from secgen_bench.runner.store import RunStore
 
 STRICT, TIES = ranking_rules.STRICT, ranking_rules.TIES
+
+
+NOT_APPLICABLE = "n/a"
+
+
+def not_applicable(cells: dict[str, "Cell"]) -> bool:
+    """True when a generator's every cell is n/a: it could not run on this dataset and is not ranked."""
+    return bool(cells) and all(c.status == NOT_APPLICABLE for c in cells.values())
 
 
 @dataclass
@@ -44,7 +53,7 @@ class Cell:
     std: float | None
     n_ok: int
     n_total: int
-    status: str              # "ok", "partial", "error", "timeout"
+    status: str              # "ok", "partial", "error", "timeout", "n/a" (the dataset lacks a role it needs)
     rank: float | None = None
     error: str | None = None
     rep_std: float | None = None   # spread over the protocol's repetitions (mean over seeds)
@@ -53,7 +62,7 @@ class Cell:
 
     def text(self, digits: int = 3, intervals: bool = False) -> str:
         if self.mean is None:
-            return self.status.upper()
+            return "n/a" if self.status == NOT_APPLICABLE else self.status.upper()
         out = f"{self.mean:.{digits}f} ± {self.std:.{digits}f}" if self.n_ok > 1 else f"{self.mean:.{digits}f}"
         if intervals and self.ci_low is not None:
             out += f" ({self.interval_text(digits)})"
@@ -81,9 +90,9 @@ class Board:
 
     @property
     def order(self) -> list[str]:
-        gens = [g for g in self.rows if g != REFERENCE]
+        gens = [g for g in self.rows if g not in UNRANKED]
         gens.sort(key=lambda g: (math.inf if self.avg_rank.get(g) is None else self.avg_rank[g], g))
-        return ([REFERENCE] if REFERENCE in self.rows else []) + gens
+        return [u for u in UNRANKED if u in self.rows] + gens
 
     def to_dict(self) -> dict:
         return {
@@ -131,18 +140,24 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
     for path, rec in planned_records(store, "*/job.json"):
         try:
             d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
-                rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {}})
+                rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {},
+                                            "budgets": []})
             t, r = rec.get("timings") or {}, rec.get("resources") or {}
             for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
                 if src.get(k) is not None:
                     d[k].append(src[k])
             d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
+            if isinstance(rec.get("budget"), dict):
+                d["budgets"].append(rec["budget"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise _broken(path, exc) from None
     for gens in acc.values():
         for d in gens.values():
             for k in ("fit_s", "sample_s", "peak_rss_mb"):
                 d[k] = float(np.mean(d[k])) if d[k] else None
+            budgets = d.pop("budgets")
+            if budgets:
+                d["budget"] = summarize_budgets(budgets)
     return acc
 
 
@@ -171,7 +186,8 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
             cell.ci_low, cell.ci_high = stats.mean_interval(grid)
         else:
             failed = sub["status"].fillna("error")
-            status = "timeout" if (failed == "timeout").any() else "n/a" if (failed == "n/a").all() else "error"
+            status = ("timeout" if (failed == "timeout").any() else NOT_APPLICABLE if (failed == NOT_APPLICABLE).all()
+                      else "error")
             errors = sub["error"].dropna()
             cell = Cell(None, None, 0, n_total, status, error=errors.iloc[0] if len(errors) else None)
         rows.setdefault(gen, {})[metric] = cell
@@ -204,7 +220,7 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
     ``samples`` (generator -> metric -> seed -> repetition values) feed the tie test of ``ranking="ties"``.
     """
     samples = samples or {}
-    gens = [g for g in rows if g != REFERENCE]
+    gens = [g for g in rows if g not in UNRANKED and not not_applicable(rows[g])]   # n/a: listed, never ranked
     per_metric: dict[str, dict[str, float]] = {}
     for m in metrics:
         ref = rows.get(REFERENCE, {}).get(m)
@@ -218,8 +234,10 @@ def rank_rows(rows: dict[str, dict[str, Cell]], metrics: list[str], directions: 
         for g in gens:
             rows[g][m].rank = ranks[g]
     avg: dict[str, float | None] = ranking_rules.average_ranks(per_metric, gens, averaged)
-    if REFERENCE in rows:
-        avg[REFERENCE] = None
+    avg.update({g: None for g in rows if g not in UNRANKED and g not in gens})
+    for u in UNRANKED:
+        if u in rows:
+            avg[u] = None
     return avg
 
 
@@ -232,7 +250,19 @@ def _header(board: Board) -> list[str]:
         star = "" if board.averaged is None or m in board.averaged else "*"
         return f"{m}{star} {_ARROW.get(board.directions[m], '')}"
 
-    return ["generator"] + [name(m) for m in board.metrics] + ["avg rank", "fit s", "peak MB"]
+    return (["generator"] + [name(m) for m in board.metrics] + ["avg rank"] + (["budget"] if has_budgets(board) else [])
+            + ["fit s", "peak MB"])
+
+
+def has_budgets(board: Board) -> bool:
+    """Whether a row of ``board`` records a training budget (then the board shows the budget column)."""
+    return any(i.get("budget") for i in board.info.values())
+
+
+def budget_text(board: Board, gen: str) -> str:
+    """``25/300 ep ✗`` for a generator that records a budget, ``-`` for the others."""
+    budget = board.info.get(gen, {}).get("budget")
+    return budget["text"] if budget else "-"
 
 
 def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals: bool = False) -> list[str]:
@@ -240,13 +270,14 @@ def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals:
     for m in board.metrics:
         c = board.rows[gen][m]
         t = c.text(digits, intervals)
-        if ranks and gen != REFERENCE and c.rank is not None:
+        if ranks and gen not in UNRANKED and c.rank is not None:
             t += f" [{c.rank:g}]"
         cells.append(t)
     avg = board.avg_rank.get(gen)
     i = board.info.get(gen, {})
     fmt = (lambda v, d=1: "-" if v is None else f"{v:.{d}f}")
-    return [gen] + cells + ["-" if avg is None else f"{avg:.3f}", fmt(i.get("fit_s")), fmt(i.get("peak_rss_mb"), 0)]
+    return ([gen] + cells + ["-" if avg is None else f"{avg:.3f}"] + ([budget_text(board, gen)] if has_budgets(board) else [])
+            + [fmt(i.get("fit_s")), fmt(i.get("peak_rss_mb"), 0)])
 
 
 RANKING_NOTES = {
@@ -262,8 +293,10 @@ def legend(board: Board, intervals: bool = False) -> str:
     """The sentence under a table: what a cell holds and how it is ranked."""
     cell = "mean ± std over seeds" + (" (95 % interval)" if intervals else "") + " [rank]"
     return (f"Cells: {cell}; ↑ higher is better, ↓ lower, ≈ref closest to the Reference row. "
-            "ERROR/TIMEOUT cells take the worst rank. Metrics marked * are ranked but not in the average rank. "
-            + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else ""))
+            "ERROR/TIMEOUT cells take the worst rank; n/a (the dataset lacks a column role the generator needs) "
+            "is not ranked. Metrics marked * are ranked but not in the average rank. "
+            + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else "")
+            + (" " + BUDGET_LEGEND if has_budgets(board) else ""))
 
 
 def to_markdown(boards: list[Board], notes: dict[str, str] | None = None, intervals: bool = False) -> str:
@@ -291,6 +324,9 @@ def to_csv(boards: list[Board]) -> str:
     for b in boards:
         for g in b.order:
             row = {"dataset": b.dataset, "generator": g, "average_rank": b.avg_rank.get(g)}
+            if has_budgets(b):
+                budget = b.info.get(g, {}).get("budget") or {}
+                row["budget"], row["converged"] = budget.get("text"), budget.get("converged")
             for m in b.metrics:
                 c = b.rows[g][m]
                 row[f"{m}_mean"], row[f"{m}_std"], row[f"{m}_rank"], row[f"{m}_status"] = c.mean, c.std, c.rank, c.status

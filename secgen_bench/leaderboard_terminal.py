@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from secgen_bench.errors import UsageError
 from secgen_bench.leaderboard import Board, _header, _row, legend
-from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.plan import UNRANKED
 
 # The FlowChronicle paper's Table 2 metrics: the default columns when the board has them.
 PAPER_METRICS = ("density", "coverage", "cmd", "pcd", "emd", "jsd", "dkc", "md")
@@ -75,7 +75,7 @@ def _metric_text(board: Board, gen: str, metric: str, intervals: bool, stacked: 
     of their own under ``mean [rank]``."""
     cell = board.rows[gen][metric]
     text = cell.text(3, intervals)
-    rank = f" [{cell.rank:g}]" if gen != REFERENCE and cell.rank is not None else ""
+    rank = f" [{cell.rank:g}]" if gen not in UNRANKED and cell.rank is not None else ""
     if not stacked:
         return text + rank
     head, *rest = re.split(r" (?=± |\()", text)
@@ -157,11 +157,11 @@ def transposed_table(board: Board, columns: list[Column], gens: list[str], stack
 
 
 def unranked_rows(board: Board) -> list[str]:
-    """Rows scored but never ranked (the Reference row, any other such pseudo-row): dimmed, and beside every part
+    """Rows scored but never ranked (the Reference and bootstrap rows, any other such pseudo-row): dimmed, and beside every part
     of a split board."""
-    never = [g for g in board.order if g == REFERENCE or (
+    never = [g for g in board.order if g in UNRANKED or (
         board.avg_rank.get(g) is None and all(c.rank is None for c in board.rows[g].values()))]
-    return never if len(never) < len(board.order) else [g for g in never if g == REFERENCE]   # nothing ranked
+    return never if len(never) < len(board.order) else [g for g in never if g in UNRANKED]   # nothing ranked
 
 
 def _fits(console, table) -> bool:

@@ -340,6 +340,16 @@ def resolve_class(name: str, extra: tuple[str, ...] = ()) -> type:
     return obj
 
 
+def _import_torch():
+    """torch for a file that holds tensors; without it (the core install) a one-line error naming the extra."""
+    try:
+        import torch
+    except ImportError:
+        raise StateError("the model holds torch tensors and torch is not installed "
+                         "(pip install 'secgen-bench[torch]')") from None
+    return torch
+
+
 class _Decoder:
     def __init__(self, arrays: dict[str, np.ndarray], extra: tuple[str, ...]):
         self.arrays = arrays
@@ -485,21 +495,18 @@ class _Decoder:
 
     # torch
     def tag_torchdtype(self, body):
-        import torch
-
+        torch = _import_torch()
         dtype = getattr(torch, str(body), None)
         if not isinstance(dtype, torch.dtype):
             raise StateError(f"unknown torch dtype {body!r}")
         return dtype
 
     def tag_torchdevice(self, body):
-        import torch
-
+        torch = _import_torch()
         return torch.device("cpu")
 
     def tag_tensor(self, body, parameter: bool = False):
-        import torch
-
+        torch = _import_torch()
         arr = self.arrays[body["array"]]
         t = torch.from_numpy(arr.copy()).to(self.tag_torchdtype(body["dtype"]))
         t = torch.nn.Parameter(t, requires_grad=bool(body["requires_grad"])) if parameter else \

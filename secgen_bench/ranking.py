@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench import stats
-from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.plan import REFERENCE, UNRANKED
 
 STRICT, TIES = "strict", "ties"
 RANKINGS = (TIES, STRICT)
@@ -139,7 +139,8 @@ def compare_blocks(boards: Sequence) -> BlockComparison:
     """Friedman + Nemenyi over every (dataset, seed) of ``boards`` (leaderboard Boards with their samples)."""
     gens: list[str] | None = None
     for b in boards:
-        present = [g for g in b.rows if g != REFERENCE]
+        present = [g for g in b.rows if g not in UNRANKED     # n/a generators could not run: not compared
+                   and not all(c.status == "n/a" for c in b.rows[g].values())]
         gens = present if gens is None else [g for g in gens if g in present]
     gens = sorted(gens or [])
     blocks, rows = [], []

@@ -184,11 +184,16 @@ class Registry:
         return rows
 
 
+# The pyproject extra that installs each optional package, for plugins that do not name their own.
+EXTRA_OF_PACKAGE = {"torch": "torch", "sdv": "sdv", "dpkt": "pcap", "hmmlearn": "hmm", "ray": "ray",
+                    "matplotlib": "report"}
+
+
 def _missing_requirement(obj: Any) -> str | None:
-    """Check a plugin's declared ``requires`` packages without importing them."""
+    """Check a plugin's declared ``requires`` packages without importing them; name the extra that brings one."""
     for package in getattr(obj, "requires", ()) or ():
         if importlib.util.find_spec(package) is None:
-            extra = getattr(obj, "extra", None)
+            extra = getattr(obj, "extra", None) or EXTRA_OF_PACKAGE.get(package)
             hint = f" (pip install 'secgen-bench[{extra}]')" if extra else ""
             return f"missing package {package!r}{hint}"
     return None

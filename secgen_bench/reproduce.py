@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench import leaderboard
+from secgen_bench.config import PROFILES
 from secgen_bench.datasets.loading import DatasetSource
 from secgen_bench.leaderboard import Board
 from secgen_bench.paper_spread import ROUNDING, SPREAD_FACTOR, Spread, cell_text, load_spread
-from secgen_bench.runner.plan import REFERENCE, Protocol, protocol_for
+from secgen_bench.runner.plan import REFERENCE, UNRANKED, Protocol, protocol_for
 from secgen_bench.runner.request import RunRequest
 from secgen_bench.runner.run import run_benchmark
 from secgen_bench.stats import kendall
@@ -34,7 +35,6 @@ PAPER_GENERATORS = {  # paper name -> our generator name
 }
 PAPER_METRICS = {"Density": "density", "CMD": "cmd", "PCD": "pcd", "EMD": "emd", "JSD": "jsd",
                  "Coverage": "coverage", "DKC": "dkc", "MD": "md"}
-PROFILES = {"quick": "quick", "default": "default", "full": "paper", "paper": "paper"}
 TABLES = {"flowchronicle-table2", "flowchronicle-temporal"}
 
 
@@ -60,10 +60,9 @@ def table2_protocol(profile: str, seeds: tuple[int, ...] | None = None, split: s
     ``split="random"`` holds out a random 30 % of the flows (train and Reference from the same
     days); ``"time"`` holds out the last 30 % in time, closer to scoring against other traffic.
     """
-    proto_profile = PROFILES[profile]
-    if proto_profile == "quick":
+    if profile == "quick":
         return protocol_for("quick", seeds=seeds, holdout_fraction=0.3, split=split)
-    return protocol_for(proto_profile, seeds=seeds, repeats=20, sample_size=10000, holdout_fraction=0.3, split=split)
+    return protocol_for(profile, seeds=seeds, repeats=20, sample_size=10000, holdout_fraction=0.3, split=split)
 
 
 @dataclass
@@ -81,7 +80,7 @@ class Reproduction:
     exceeds: pd.DataFrame | None = None  # our cells farther from the paper than SPREAD_FACTOR x that std
 
     def order(self) -> list[str]:
-        return [g for g in self.board.order if g != REFERENCE]
+        return [g for g in self.board.order if g not in UNRANKED]
 
     def to_markdown(self) -> str:
         fmt = (lambda v: "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}")
@@ -161,7 +160,7 @@ def default_notes(profile: str, data_label: str, n_train: int, n_holdout: int, p
         "generators are secgen-bench reimplementations or wrappers (see each generator's docstring for where it "
         "departs from the published code); E-WGAN-GP, NetShare and the Transformer are rebuilt in PyTorch",
     ]
-    if PROFILES[profile] != "paper":
+    if profile != "paper":
         notes.append(f"profile '{profile}': smaller models / fewer epochs than the paper's settings")
     return notes
 
@@ -177,12 +176,12 @@ def reproduce(table: str, out: Path, *, data: str | None = None, profile: str = 
         return reproduce_temporal(out, data=data, profile=profile, seeds=seeds, resume=resume, executor=executor,
                                   on_event=on_event, generators=generators)
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose quick, default or full")
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     protocol = table2_protocol(profile, seeds, split)
     source = DatasetSource(path=data, format="cidds001-bi") if data else DatasetSource(name="cidds001-bi")
     t0 = time.perf_counter()
     request = RunRequest(generators=generators or list(PAPER_GENERATORS.values()), datasets=[source],
-                         protocol=protocol, out=Path(out), profile=PROFILES[profile],
+                         protocol=protocol, out=Path(out), profile=profile,
                          metrics=list(PAPER_METRICS.values()), resume=resume)
     store = run_benchmark(request, executor, on_event)
     wall = time.perf_counter() - t0

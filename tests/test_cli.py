@@ -74,12 +74,12 @@ def test_run_quick_writes_a_run_directory_and_leaderboard(tmp_path):
     assert "secgen-bench leaderboard: simnet" in proc.stdout
     assert (out / "run.json").exists() and (out / "leaderboard.md").exists()
     board = json.loads((out / "leaderboard.json").read_text())[0]
-    assert board["order"] == ["reference", "marginals"]
+    assert board["order"] == ["reference", "bootstrap", "marginals"]
     assert board["rows"]["marginals"]["jsd"]["mean"] is not None
     again = subprocess.run([sys.executable, "-m", "secgen_bench.cli", "run", "-g", "marginals", "--quick",
                             "--out", str(out), "--metrics", "jsd,cmd", "--resume", "--no-progress"],
                            capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and again.stdout.count("skip ") == 2
+    assert again.returncode == 0 and again.stdout.count("skip ") == 3
 
 
 def test_evaluate_json_gives_the_artefact_values_on_full_tables(shared_specs, capsys):

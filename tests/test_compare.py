@@ -100,5 +100,13 @@ def test_a_generator_made_worse_fails_compare_naming_it(plugins, tmp_path, capsy
     from secgen_bench import leaderboard
 
     (tmp_path / "base.json").write_text(json.dumps([b.to_dict() for b in leaderboard.build(tmp_path / "base")]))
-    assert len(load_boards(tmp_path / "base.json")[0].rows) == 2
+    assert len(load_boards(tmp_path / "base.json")[0].rows) == 3   # copycat, reference, bootstrap
     assert main(["compare", str(tmp_path / "base.json"), str(tmp_path / "worse")]) == 1
+
+
+def test_a_new_bootstrap_row_is_not_a_regression_against_an_old_baseline():
+    old = board_from_frame("d", frame([rec("reference", "jsd", "lower", 0.01), rec("a", "jsd", "lower", 0.3)]))
+    new = board_from_frame("d", frame([rec("reference", "jsd", "lower", 0.01), rec("bootstrap", "jsd", "lower", 0.02),
+                                       rec("a", "jsd", "lower", 0.3)]))
+    changes = compare([old], [new])
+    assert not any(c.regression for c in changes) and {c.generator for c in changes} == {"reference", "a"}

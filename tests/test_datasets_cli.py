@@ -256,7 +256,7 @@ def test_run_marginals_on_real_file(shared_data, tmp_path, capsys, parts):
                                  "--metrics", "jsd,cmd,dkc", "--out", str(out), "--no-progress", "--no-cache"], capsys)
     assert code == 0, err
     records = [json.loads(p.read_text()) for p in out.glob("jobs/*/job.json")]
-    assert sorted(r["generator"]["name"] for r in records) == ["marginals", "reference"]
+    assert sorted(r["generator"]["name"] for r in records) == ["bootstrap", "marginals", "reference"]
     assert all(r["status"] == "ok" for r in records), [(r.get("error")) for r in records]
     metrics = [json.loads(p.read_text()) for p in out.glob("jobs/*/metrics/*.json")]
     assert {m["metric"] for m in metrics} == {"jsd", "cmd", "dkc"}

@@ -186,7 +186,7 @@ def test_label_metrics_are_n_a_in_a_run_on_an_unlabelled_table(tmp_path, capsys)
     board = json.loads((out / "leaderboard.json").read_text())[0]
     assert board["rows"]["marginals"]["ids-utility"]["status"] == "n/a"
     assert board["rows"]["marginals"]["jsd"]["mean"] is not None
-    assert "| N/A | N/A |" in (out / "leaderboard.md").read_text()
+    assert "| n/a | n/a |" in (out / "leaderboard.md").read_text()
 
 
 def test_a_class_the_generator_cannot_fit_gets_no_rows_and_is_named(tmp_path):

@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from secgen_bench.budget import summarize_budgets
 from secgen_bench.leaderboard import board_from_frame, to_csv, to_markdown
 
 
@@ -79,3 +80,33 @@ def test_metrics_outside_the_average_are_ranked_but_not_averaged():
     assert b.avg_rank == {"a": 1.0, "b": 2.0}
     assert b.metrics == ["jsd", "acf"]
     assert "acf* ↓" in to_markdown([b])
+
+
+def test_bootstrap_row_is_scored_beside_reference_and_never_ranked():
+    b = board_from_frame("d", frame([
+        rec("reference", "md", "closest", 6.7), rec("bootstrap", "md", "closest", 6.69),
+        rec("reference", "jsd", "lower", 0.01), rec("bootstrap", "jsd", "lower", 0.02),
+        rec("a", "md", "closest", 7.0), rec("b", "md", "closest", 5.0),
+        rec("a", "jsd", "lower", 0.3), rec("b", "jsd", "lower", 0.1),
+    ]))
+    assert b.order == ["reference", "bootstrap", "a", "b"]
+    assert b.avg_rank["bootstrap"] is None and b.rows["bootstrap"]["jsd"].rank is None
+    assert [b.rows[g]["jsd"].rank for g in "ab"] == [2, 1], "the floor does not push the generators down"
+    line = next(l for l in to_markdown([b]).splitlines() if l.startswith("| bootstrap"))
+    assert "[" not in line and "0.020" in line
+
+
+def test_budget_column_shows_done_over_paper_and_marks_rows_that_did_not_converge():
+    b = board_from_frame("d", frame([rec("a", "jsd", "lower", 0.3), rec("b", "jsd", "lower", 0.1)]), info={
+        "a": {"fit_s": 1.0, "budget": summarize_budgets([
+            {"units": "epochs", "done": 25, "paper": 300, "converged": False, "criterion": "plateau", "stopped": "cap"},
+            {"units": "epochs", "done": 25, "paper": 300, "converged": True, "criterion": "plateau", "stopped": "cap"}])},
+        "b": {"fit_s": 2.0, "budget": summarize_budgets([
+            {"units": "rounds", "done": 7, "paper": None, "converged": True, "criterion": "ended", "stopped": "converged"}])},
+    })
+    md = to_markdown([b])
+    assert "| budget |" in md and "Budget: units done" in md
+    assert "25/300 ep ✗ (1/2 ✓)" in md and "7 rd ✓" in md
+    assert b.to_dict()["info"]["a"]["budget"]["converged"] is False
+    plain = board_from_frame("d", frame([rec("a", "jsd", "lower", 0.3)]))
+    assert "budget" not in to_markdown([plain]), "no column when no row records a budget"

@@ -142,7 +142,7 @@ def test_resume_on_ray_skips_jobs_finished_by_the_local_executor(ray_cluster, pl
     run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True, extend=True), RayExecutor(),
                   on_event=events.append)
     kinds = [e.kind for e in events]
-    assert kinds.count("skipped") == 2 and kinds.count("finished") == 2
+    assert kinds.count("skipped") == 3 and kinds.count("finished") == 3
 
 
 def test_bad_workers_is_refused():

@@ -49,24 +49,26 @@ def test_every_section_present_with_its_plots(run_dir, tmp_path):
     table = re.search(r'<table class="leaderboard sortable".*?</table>', found["leaderboard"], flags=re.S).group(0)
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>")[1], flags=re.S)
     assert [re.findall(r"<td[^>]*>(.*?)</td>", r)[1] for r in rows][0] == "reference"
-    assert len(rows) == 4
+    assert [re.findall(r"<td[^>]*>(.*?)</td>", r)[:2] for r in rows][1] == ["", "bootstrap"]   # unnumbered
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows[2])[0] == "1"
+    assert len(rows) == 5
     crasher = next(r for r in rows if ">crasher<" in r)
     assert crasher.count('class="failed"') == 3 and "ERROR" in crasher
     # every scored cell carries its interval, hidden until the toggle is ticked
     assert 'id="show-ci"' in found["leaderboard"]
     n_scored = sum(len(re.findall(r'<td(?: class="partial")? data-sort="[^"]+">[^<]*±', r)) for r in rows)
-    assert n_scored == 9 and table.count('<span class="ci">(95% CI ') == n_scored   # 4 rows x 3 metrics - 3 failed
+    assert n_scored == 12 and table.count('<span class="ci">(95% CI ') == n_scored   # 5 rows x 3 metrics - 3 failed
     # critical difference: 2 seeds x 1 dataset = 2 blocks, 3 generators: the Friedman line and the SVG diagram
     cd = found["critical-difference"]
     assert "Friedman" in cd and "Demsar 2006" in cd and "2 (dataset, seed) pairs" in cd
     svg = re.search(r'<svg class="cd-diagram".*?</svg>', cd, flags=re.S).group(0)
     assert sorted(re.findall(r'<text class="cd-name"[^>]*>([^ <]+) \(', svg)) == ["copycat", "crasher", "marginals"]
     assert "CD = " in svg
-    # plots: 3 metric bar charts, one marginal per column (9), correlations per generator with a sample (3:
-    # reference, copycat, marginals), DKC heatmap, one ACF grid, one resource chart
+    # plots: 3 metric bar charts, one marginal per column (9), correlations per generator with a sample (4:
+    # reference, bootstrap, copycat, marginals), DKC heatmap, one ACF grid, one resource chart
     counts = {k: page.count(f'data-plot="{k}"') for k in
               ("metric-bars", "marginal", "correlation", "dkc", "acf", "resources")}
-    assert counts == {"metric-bars": 3, "marginal": 9, "correlation": 3, "dkc": 1, "acf": 1, "resources": 1}
+    assert counts == {"metric-bars": 3, "marginal": 9, "correlation": 4, "dkc": 1, "acf": 1, "resources": 1}
     for blob in re.findall(r'src="data:image/png;base64,([^"]+)"', page):
         assert base64.b64decode(blob)[:8] == b"\x89PNG\r\n\x1a\n"
     # the crasher has no sample: said so where samples are drawn
@@ -126,3 +128,20 @@ def test_report_defaults_to_the_run_directory_and_refuses_a_missing_one(tmp_path
     (tmp_path / "not-a-run").mkdir()
     assert main(["report", str(tmp_path / "not-a-run")]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_pareto_front_and_the_quality_vs_fit_time_plot():
+    from secgen_bench.leaderboard import board_from_frame
+    from secgen_bench.report import html as report_html
+    from secgen_bench.report import plots
+    from tests.test_leaderboard import frame, rec
+
+    points = {"fast-bad": (1.0, 4.0), "slow-good": (100.0, 1.0), "dominated": (50.0, 5.0), "middle": (10.0, 2.0)}
+    assert plots.pareto_front(points) == ["fast-bad", "middle", "slow-good"]
+    board = board_from_frame("d", frame([rec("a", "jsd", "lower", 0.1), rec("b", "jsd", "lower", 0.3),
+                                         rec("c", "jsd", "lower", 0.2)]), info={
+        "a": {"fit_s": 30.0, "budget": {"converged": False, "text": "25/300 ep ✗"}},
+        "b": {"fit_s": 0.5}, "c": {"fit_s": None}})
+    section = report_html._pareto(board, ["a", "b", "c"])
+    assert 'data-plot="pareto"' in section and "Pareto front" in section and "front (no other generator is both faster and better ranked): b, a." in section
+    assert "no quality-vs-fit-time plot" in report_html._pareto(board, ["a", "c"])

@@ -255,13 +255,13 @@ def test_report_renders_in_chromium_without_console_errors(browser, report, tmp_
     assert all(u.startswith(("file:", "data:")) for u in loaded["requests"]), loaded["requests"]
     facts = browser.evaluate(PAGE_FACTS)
     assert facts["sections"] == SECTION_IDS and facts["sectionErrors"] == 0
-    assert facts["rows"] == ["reference", "copycat", "marginals", "crasher"]  # ties (copycat, marginals) by name
+    assert facts["rows"] == ["reference", "bootstrap", "copycat", "marginals", "crasher"]  # ties (copycat, marginals) by name
     assert facts["failed"] and set(facts["failed"]) == {"ERROR"}
     plots = facts["plots"]
     assert plots and all(p["drawn"] and p["visible"] for p in plots), plots
     per_section = {s: sum(p["section"] == s for p in plots) for s in SECTION_IDS}
     assert per_section == {"leaderboard": 0, "critical-difference": 0, "metric-bars": 3, "marginals": 9,
-                           "correlations": 3, "dkc": 1, "temporal": 1, "resources": 1, "metadata": 0}
+                           "correlations": 4, "dkc": 1, "temporal": 1, "resources": 2, "metadata": 0}
     # the critical-difference diagram: one inline SVG, drawn, naming the three generators
     [diagram] = facts["diagrams"]
     assert diagram["width"] > 300 and diagram["height"] > 60 and diagram["labelsDrawn"], diagram
@@ -280,7 +280,7 @@ def test_report_renders_in_chromium_without_console_errors(browser, report, tmp_
     browser.evaluate(f"document.querySelector('table.leaderboard thead th:nth-child({avg_col + 1})').click()")
     ranks = browser.evaluate(COLUMN % avg_col)
     numbers = [r for r in ranks if r != "-"]
-    assert ranks == numbers + ["-"] and [float(r) for r in numbers] == sorted(float(r) for r in numbers)
+    assert ranks == numbers + ["-", "-"] and [float(r) for r in numbers] == sorted(float(r) for r in numbers)  # unranked last
     browser.drain(0.3)
     assert console_errors(browser.events) == []
 

@@ -48,7 +48,7 @@ def test_failures_are_isolated_and_recorded(plugins, tmp_path):
     assert jobs["copycat"]["timings"]["fit_s"] >= 0
     # one record per (job, metric), failures included, never a silent NaN
     recs = {(r["generator"]["name"], r["metric"]): r for r in store.metric_records()}
-    assert len(recs) == len(gens) + 1
+    assert len(recs) == len(gens) + 2   # the reference and bootstrap rows too
     ok = recs[("copycat", "mean-bytes-gap")]
     assert ok["status"] == "ok" and 0 <= ok["value"] < 0.5 and len(ok["values"]) == 2
     assert ok["direction"] == "lower" and ok["environment"]["python"]
@@ -67,12 +67,12 @@ def test_resume_skips_finished_jobs_and_refuses_to_overwrite(plugins, tmp_path):
     out = tmp_path / "run"
     store = run_benchmark(request(out, ["copycat"], seeds=(0, 1)))
     first = {r["job_key"]: r["finished_at"] for r in store.job_records()}
-    assert len(first) == 4
+    assert len(first) == 6   # copycat, reference, bootstrap x 2 seeds
     with pytest.raises(RunError, match="already holds results; pass --resume"):
         run_benchmark(request(out, ["copycat"], seeds=(0, 1)))
     events = []
     run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True), on_event=events.append)
-    assert [e.kind for e in events].count("skipped") == 4
+    assert [e.kind for e in events].count("skipped") == 6
     assert {r["job_key"]: r["finished_at"] for r in store.job_records()} == first
     # a job whose record is gone is redone, the others are not
     victim = sorted(first)[0]
@@ -128,9 +128,43 @@ def test_run_killed_midway_loses_no_finished_job(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = {r["job_key"]: r["finished_at"] for r in store.job_records()}
-    assert 5 <= len(before) < 8, "the kill should land midway"
+    assert 5 <= len(before) < 12, "the kill should land midway"
     subprocess.run([sys.executable, str(script), str(out), "--resume"], cwd=REPO, env=env, check=True, timeout=300)
     after = {r["job_key"]: r["finished_at"] for r in store.job_records()}
-    assert len(after) == 8 and all(r["status"] == "ok" for r in store.job_records())
+    assert len(after) == 12 and all(r["status"] == "ok" for r in store.job_records())
     assert all(after[k] == v for k, v in before.items()), "finished jobs must not be redone"
     assert not list(out.rglob("*.tmp")), "no half-written file may survive"
+
+
+def test_bootstrap_row_resamples_training_rows_with_the_job_seed(plugins, tmp_path):
+    from secgen_bench.runner.prepare import load_prepared
+    from secgen_bench.runner.samples import read_synthetic
+
+    store = run_benchmark(request(tmp_path / "run", ["copycat"], seeds=(0, 1)))
+    boot = sorted((r for r in store.job_records() if r["generator"]["name"] == "bootstrap"), key=lambda r: r["seed"])
+    assert [r["status"] for r in boot] == ["ok", "ok"]
+    train, _, schema = load_prepared(store.data_dir(boot[0]["dataset"]["key"]))
+    dtypes = {c: str(t) for c, t in train.dtypes.items()}
+    samples = [read_synthetic(store.job_dir(r["job_key"]) / "synthetic.csv", schema, dtypes) for r in boot]
+    assert all(len(s) == r["n_synthetic"] for s, r in zip(samples, boot))
+    exact = [c for c in train.columns if train[c].dtype.kind in "iuOb"]   # survive the CSV round trip bit for bit
+    rows = set(map(tuple, train[exact].to_numpy()))
+    assert all(set(map(tuple, s[exact].to_numpy())) <= rows for s in samples), "only training rows"
+    assert samples[0].duplicated().any(), "drawn with replacement"
+    assert not samples[0].equals(samples[1]), "each seed draws its own sample"
+    recs = [r for r in store.metric_records() if r["generator"]["name"] == "bootstrap"]
+    assert recs and all(r["status"] == "ok" for r in recs)
+
+
+def test_an_iterative_generator_records_its_budget_in_job_json_and_the_board(plugins, tmp_path):
+    from secgen_bench import leaderboard
+
+    store = run_benchmark(request(tmp_path / "run", ["copycat", "flowchronicle"]))
+    jobs = jobs_by_generator(store)
+    budget = jobs["flowchronicle"]["budget"]
+    assert budget["units"] == "rounds" and budget["done"] >= 1 and budget["criterion"]
+    assert budget["converged"] is (budget["stopped"] == "converged") and budget["wall_s"] > 0
+    assert "budget" not in jobs["copycat"] and "budget" not in jobs["bootstrap"]
+    board = leaderboard.build(store.root)[0]
+    assert board.info["flowchronicle"]["budget"]["text"].startswith(f"{budget['done']} rd ")
+    assert "| budget |" in leaderboard.to_markdown([board])

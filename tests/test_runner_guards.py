@@ -18,7 +18,7 @@ def test_resume_refuses_a_different_plan_unless_extended(plugins, tmp_path, monk
     out = tmp_path / "run"
     run_benchmark(request(out, ["copycat"], seeds=(0,), use_cache=False))
     with pytest.raises(RunError, match=r"job reference--tiny--s1--\w+ is not in the run's plan; pass --extend to "
-                                       r"add the 2 new jobs"):
+                                       r"add the 3 new jobs"):
         run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True))
     more_repeats = request(out, ["copycat"], seeds=(0,), resume=True)
     more_repeats.protocol = replace(more_repeats.protocol, repeats=3)
@@ -28,15 +28,15 @@ def test_resume_refuses_a_different_plan_unless_extended(plugins, tmp_path, monk
         patch.setattr(Copycat, "version", "9.9")
         with pytest.raises(RunError, match="differs from the run's copycat--tiny--s0--"):
             run_benchmark(request(out, ["copycat"], seeds=(0,), resume=True))
-    assert len(json.loads((out / "run.json").read_text())["jobs"]) == 2     # nothing was changed
+    assert len(json.loads((out / "run.json").read_text())["jobs"]) == 3     # nothing was changed
     events = []
     run_benchmark(request(out, ["copycat"], seeds=(0, 1), resume=True, extend=True), on_event=events.append)
-    assert [e.kind for e in events].count("skipped") == 2
-    assert len(json.loads((out / "run.json").read_text())["jobs"]) == 4
+    assert [e.kind for e in events].count("skipped") == 3
+    assert len(json.loads((out / "run.json").read_text())["jobs"]) == 6
     # resuming part of the plan keeps the whole plan
     run_benchmark(request(out, ["copycat"], seeds=(1,), resume=True))
     plan = json.loads((out / "run.json").read_text())
-    assert len(plan["jobs"]) == 4 and plan["generators"] == ["copycat"]
+    assert len(plan["jobs"]) == 6 and plan["generators"] == ["copycat"]
     with pytest.raises(RunError, match="--extend adds jobs to a run: it needs --resume"):
         run_benchmark(request(tmp_path / "other", ["copycat"], extend=True))
 
@@ -52,12 +52,12 @@ def test_the_leaderboard_holds_the_plans_jobs_only(plugins, tmp_path):
         rec["generator"]["name"] = "stray"
         path.write_text(json.dumps(rec))
     (board,) = leaderboard.build(out)
-    assert set(board.rows) == {"reference", "copycat"}
+    assert set(board.rows) == {"reference", "bootstrap", "copycat"}
     from secgen_bench.report.collect import RunView
 
     view = RunView(out)   # the report reads the same jobs as the leaderboard
-    assert {r["generator"]["name"] for r in view.job_records} == {"reference", "copycat"}
-    assert set(view.metric_frame()["generator"]) == {"reference", "copycat"}
+    assert {r["generator"]["name"] for r in view.job_records} == {"reference", "bootstrap", "copycat"}
+    assert set(view.metric_frame()["generator"]) == {"reference", "bootstrap", "copycat"}
 
 
 def test_a_job_folder_that_leaves_the_run_directory_is_refused(plugins, tmp_path):

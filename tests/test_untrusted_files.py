@@ -66,10 +66,10 @@ def test_inspect_refuses_a_pickle_and_other_files(tmp_path, capsys):
 
 
 def test_inspect_reads_a_saved_model(tmp_path, capsys):
-    from tests.generator_fixtures import tiny_table
     from secgen_bench.generators.marginals import IndependentMarginals
+    from tests.tiny_tables import TINY_SCHEMA, tiny_flows
 
-    table, schema = tiny_table()
+    table, schema = tiny_flows(48), TINY_SCHEMA
     IndependentMarginals().fit(table, schema, seed=0).save(tmp_path / "m.sgb")
     code, out, err = run_cli(["inspect", "marginals", tmp_path / "m.sgb"], capsys)
     assert code == 0 and "IndependentMarginals" in out, err

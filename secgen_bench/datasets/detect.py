@@ -22,7 +22,7 @@ from secgen_bench.datasets.schemas import KNOWN_SCHEMAS, detect_schema
 from secgen_bench.registry import PluginUnavailable
 
 PREFERENCE = ("cidds001-bi", "ctu", "zeek", "ugr16", "cesnet-miner22", "pcap", "hdfs")
-NEVER_AUTO = {"cidds001", "simnet"}      # raw CIDDS goes to the bidirectional view; simnet reads no file
+NEVER_AUTO = {"cidds001", "simnet", "cse-cic-ids2018"}   # raw CIDDS -> the bidirectional view; simnet reads no file; cicflowmeter reads CIC files
 
 
 def candidates() -> list[str]:

@@ -19,6 +19,8 @@ class DatasetSource:
     schema: str | None = None      # --schema FILE: a schema file for --data (YAML or JSON)
     columns: str | None = None     # --columns "name=role,...": the inline form of a schema file
     drop_invalid: bool = False     # --drop-invalid: drop (and count) rows with non-finite or empty numbers
+    max_rows: int | None = None    # --max-rows N: a seeded uniform sample of N rows
+    window: str | None = None      # --window START/END: the rows whose timestamp falls inside
 
     @property
     def label(self) -> str:
@@ -27,6 +29,7 @@ class DatasetSource:
 
 def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str | None = None) -> "LoadedData":
     """The source's table for ``track`` (None: the dataset's own track)."""
+    limited = source.max_rows is not None or source.window is not None
     if source.path is not None and (source.schema or source.columns):
         from secgen_bench.datasets.detect import load_declared
 
@@ -35,9 +38,17 @@ def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str 
             raise ValueError(f"{given} reads {source.path} itself: drop --format {source.format}")
         if track not in (None, "flows"):
             raise ValueError(f"{given} describes a flow table; the {track} track reads its own formats")
-
-        return load_declared(source.path, schema_file=source.schema, columns=source.columns,
+        data = load_declared(source.path, schema_file=source.schema, columns=source.columns,
                              drop_invalid=source.drop_invalid)
+        if limited:
+            from secgen_bench.datasets.limits import limit_loaded
+
+            data = limit_loaded(data, source, seed)
+        return data
+    if limited:
+        from secgen_bench.datasets.limits import load_limited
+
+        return load_limited(source, profile, seed, track)
     if source.path is not None:
         from secgen_bench.datasets.detect import load_path, sniff_format
 

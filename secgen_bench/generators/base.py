@@ -41,6 +41,9 @@ class Generator:
     extra: ClassVar[str | None] = None         # pip extra that provides them
     uses_gpu: ClassVar[bool] = False           # asks the executor for a GPU when one exists
     unit: ClassVar[str] = "rows"               # what n counts: "rows" (flows) or "sequences" (packets, logs)
+    # schema roles the model cannot run without ("a|b": any one of them); a dataset that lacks one
+    # makes the run list the generator as n/a (with the reason) instead of failing it
+    needs: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, config: Any = None, *, profile: str = "default", device: str = "cpu", **overrides: Any):
         if config is None:

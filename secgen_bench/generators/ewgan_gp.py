@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import paper_setting, post_hoc
 from secgen_bench.config import check_option_bounds
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.ip2vec import IP2Vec
@@ -205,6 +206,8 @@ class EWGANGP(Generator):
                 opt_g.step()
                 self.loss_history_.append(float(wasserstein.detach()))
             self.generator_.eval()
+        self.budget_ = post_hoc("steps", cfg.iterations, paper_setting(type(self), "iterations"), cfg.iterations,
+                                self.loss_history_, per="the critic's Wasserstein estimate per generator step")
 
     # -- sampling ---------------------------------------------------------
     def _sample(self, n: int, *, seed: int) -> pd.DataFrame:

@@ -42,10 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import Budget, paper_setting, post_hoc
 from secgen_bench.generators.common.flow_tokens import ColumnCodec
 from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
-from secgen_bench.generators.common.torch_training import train_steps
+from secgen_bench.generators.common.torch_training import patience_criterion, train
 
 BOS, EOS = 0, 1
 TOKENS_PER_PACKET = 3
@@ -68,11 +69,18 @@ class PacketTransformerConfig(PacketWordsConfig):
     bin_values: str = "training"   # a sampled bin gives one of its training values, or "uniform" inside the bin
     sample_batch: int = 512         # flows generated in parallel
     cpu_threads: int = 1            # torch intra-op threads on CPU; 0 = torch default
+    patience: int = 4               # early stopping: evaluations without a better validation loss; 0 = all steps
+    eval_every: int = 50            # steps between validation evaluations
+    val_fraction: float = 0.1       # share of the training flows held out (seeded) for validation
 
     def __post_init__(self) -> None:
         check_gpt_options(self, ("max_packets", "n_bins", "n_layer", "n_head", "d_model", "train_steps",
-                                 "batch_size", "sample_batch"))
+                                 "batch_size", "sample_batch", "eval_every"))
         super().__post_init__()
+        if self.patience < 0:
+            raise ValueError(f"option 'patience' must be >= 0 (0 = off), got {self.patience}")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"option 'val_fraction' must be in (0, 1), got {self.val_fraction}")
         if self.bin_values not in ("training", "uniform"):
             raise ValueError(f"option 'bin_values' must be 'training' or 'uniform', got {self.bin_values!r}")
 
@@ -86,9 +94,9 @@ class PacketTransformer(PerServiceSequenceGenerator):
     Config = PacketTransformerConfig
     PROFILES = {
         "quick": {"n_layer": 2, "n_head": 4, "d_model": 32, "train_steps": 300, "batch_size": 32, "dropout": 0.0,
-                  "lr": 3e-3, "n_bins": 16},
+                  "lr": 3e-3, "n_bins": 16, "patience": 0},
         "paper": {"n_layer": 6, "n_head": 8, "d_model": 256, "train_steps": 6000, "batch_size": 64, "lr": 5e-4,
-                  "max_packets": 128},
+                  "max_packets": 128, "patience": 0},
     }
     requires = ("torch",)
     uses_gpu = True
@@ -109,13 +117,33 @@ class PacketTransformer(PerServiceSequenceGenerator):
             tokens, lengths = (torch.as_tensor(a, device=self.device) for a in codes)
             allowed = torch.as_tensor(self._position_mask(tokens.shape[1] - 1), device=self.device)
             service_masks = self._service_masks(torch)
+            n_val = int(len(tokens) * cfg.val_fraction) if cfg.patience and len(tokens) >= 20 else 0
+            train_ids = torch.arange(len(tokens), device=self.device)
+            if n_val:   # a seeded share of the flows is held out: the model never trains on them
+                held = np.sort(np.random.default_rng(seed).choice(len(tokens), n_val, replace=False))
+                keep = np.setdiff1d(np.arange(len(tokens)), held)
+                train_ids = torch.as_tensor(keep, device=self.device)
+                val_ids = torch.as_tensor(held[:512], device=self.device)   # a bounded, fixed validation batch
 
             def batch_loss():
-                pick = torch.randint(0, len(tokens), (cfg.batch_size,), generator=gen, device=self.device)
+                pick = torch.randint(0, len(train_ids), (cfg.batch_size,), generator=gen, device=self.device)
+                pick = train_ids[pick] if n_val else pick
                 return self._loss(torch, tokens[pick], lengths[pick], allowed, service_masks)
 
-            self.loss_history_ = train_steps(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
-                                             weight_decay=cfg.weight_decay)
+            run = train(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
+                        weight_decay=cfg.weight_decay, eval_every=cfg.eval_every, patience=cfg.patience if n_val else 0,
+                        validation_loss=(lambda: self._loss(torch, tokens[val_ids], lengths[val_ids], allowed,
+                                                            service_masks)) if n_val else None)
+            self.loss_history_, self.val_history_ = run.history, run.val_losses
+        paper = paper_setting(type(self), "train_steps")
+        if n_val:
+            self.budget_ = Budget("steps", run.steps_done, paper, cfg.train_steps, run.converged,
+                                  patience_criterion(cfg.patience, cfg.eval_every,
+                                                     f"packet-token loss on a seeded {cfg.val_fraction:.0%} of the flows"),
+                                  "converged" if run.converged else "cap")
+        else:
+            self.budget_ = post_hoc("steps", run.steps_done, paper, cfg.train_steps, run.history,
+                                    per="the mini-batch training loss per step")
         return {s: i for i, s in enumerate(self.services_)}
 
     def _build_vocabulary(self, words) -> None:

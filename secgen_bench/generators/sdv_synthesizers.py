@@ -172,6 +172,17 @@ class _SDVGenerator(Generator):
                                     enforce_min_max_values=cfg.enforce_min_max_values,
                                     enable_gpu=self.device != "cpu", **cfg.synthesizer_kwargs())
             self.synthesizer_.fit({TABLE: frame})
+        self.budget_ = self._budget()
+
+    def _budget(self):
+        """SDV trains a fixed number of epochs, so the verdict is post hoc, on the per-epoch mean loss."""
+        from secgen_bench.budget import paper_setting, post_hoc
+
+        losses = self.synthesizer_.get_loss_values()
+        column = "Generator Loss" if "Generator Loss" in losses else "Loss"
+        curve = losses.groupby("Epoch", sort=True)[column].mean().tolist()
+        return post_hoc("epochs", self.config.epochs, paper_setting(type(self), "epochs"), self.config.epochs, curve,
+                        per=f"SDV's per-epoch mean {column.lower()}")
 
     def _sample(self, n: int, *, seed: int) -> pd.DataFrame:
         import warnings

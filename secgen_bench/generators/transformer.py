@@ -27,10 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import Budget, paper_setting, post_hoc
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.flow_tokens import FlowTokenizer, TimeDensity
 from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
-from secgen_bench.generators.common.torch_training import train_steps
+from secgen_bench.generators.common.torch_training import patience_criterion, train
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,17 @@ class TransformerConfig:
     top_k: int = 0          # 0 = no top-k truncation
     sample_streams: int = 256
     cpu_threads: int = 1    # torch intra-op threads on CPU; 0 = torch default
+    patience: int = 4       # early stopping: evaluations without a better validation loss; 0 = train all train_steps
+    eval_every: int = 50    # steps between validation evaluations
+    val_fraction: float = 0.1   # the last share of the (time-ordered) training flows, held out for validation
 
     def __post_init__(self) -> None:
         check_gpt_options(self, ("n_layer", "n_head", "d_model", "context_flows", "train_steps", "batch_size",
-                                 "n_bins", "sample_streams"))
+                                 "n_bins", "sample_streams", "eval_every"))
+        if self.patience < 0:
+            raise ValueError(f"option 'patience' must be >= 0 (0 = off), got {self.patience}")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"option 'val_fraction' must be in (0, 1), got {self.val_fraction}")
         if self.top_k < 0:
             raise ValueError(f"option 'top_k' must be >= 0 (0 = off), got {self.top_k}")
 
@@ -65,9 +73,10 @@ class Transformer(Generator):
     description = "GPT-2-style decoder over per-field flow tokens; timestamps from a density of training times."
     Config = TransformerConfig
     PROFILES = {
-        "quick": {"n_layer": 2, "n_head": 4, "d_model": 64, "train_steps": 200, "batch_size": 32, "dropout": 0.0},
+        "quick": {"n_layer": 2, "n_head": 4, "d_model": 64, "train_steps": 200, "batch_size": 32, "dropout": 0.0,
+                  "patience": 0},
         "paper": {"n_layer": 12, "n_head": 12, "d_model": 768, "train_steps": 20000, "batch_size": 32,
-                  "lr": 2.5e-4, "dropout": 0.1},
+                  "lr": 2.5e-4, "dropout": 0.1, "patience": 0},
     }
     requires = ("torch",)
     uses_gpu = True
@@ -95,13 +104,40 @@ class Transformer(Generator):
             mask = self._window_mask(torch)
             offsets = torch.arange(self.context_flows_ * n_fields, device=self.device)
             n_starts = len(table) - self.context_flows_ + 1
+            n_val = self._validation_rows(len(table))
+            if n_val:   # training windows end before the held-out tail; validation windows start inside it
+                n_starts = len(table) - n_val - self.context_flows_ + 1
+                val_starts = torch.arange(len(table) - n_val, len(table) - self.context_flows_ + 1, device=self.device)
+                val_starts = val_starts[torch.linspace(0, len(val_starts) - 1, min(256, len(val_starts)),
+                                                       device=self.device).long()]
+                val_windows = stream[val_starts[:, None] * n_fields + offsets[None, :]]
 
             def batch_loss():
                 starts = torch.randint(0, n_starts, (cfg.batch_size,), generator=gen, device=self.device)
                 return self._loss(torch, stream[starts[:, None] * n_fields + offsets[None, :]], mask)
 
-            self.loss_history_ = train_steps(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
-                                             weight_decay=cfg.weight_decay)
+            run = train(torch, self.model_, batch_loss, steps=cfg.train_steps, lr=cfg.lr,
+                        weight_decay=cfg.weight_decay, eval_every=cfg.eval_every, patience=cfg.patience if n_val else 0,
+                        validation_loss=(lambda: self._loss(torch, val_windows, mask)) if n_val else None)
+            self.loss_history_, self.val_history_ = run.history, run.val_losses
+        self.budget_ = self._budget(run, bool(n_val))
+
+    def _validation_rows(self, n: int) -> int:
+        """Rows held out for early stopping: 0 when it is off or either side would be too short for a window."""
+        cfg = self.config
+        n_val = int(n * cfg.val_fraction) if cfg.patience else 0
+        return n_val if n_val >= self.context_flows_ and n - n_val >= self.context_flows_ else 0
+
+    def _budget(self, run, early: bool) -> Budget:
+        cfg = self.config
+        paper = paper_setting(type(self), "train_steps")
+        if not early:
+            return post_hoc("steps", run.steps_done, paper, cfg.train_steps, run.history,
+                            per="the mini-batch training loss per step")
+        return Budget("steps", run.steps_done, paper, cfg.train_steps, run.converged,
+                      patience_criterion(cfg.patience, cfg.eval_every,
+                                         f"next-token loss on the last {cfg.val_fraction:.0%} of the training flows"),
+                      "converged" if run.converged else "cap")
 
     def _field_mask(self, torch):
         """(fields, vocab) additive mask: 0 on a field's own tokens, -inf elsewhere (token 0 = begin)."""

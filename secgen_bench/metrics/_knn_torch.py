@@ -2,7 +2,8 @@
 
 Distances come from ``_prdc_torch``'s exact mode (float64 direct differences,
 one-hot distance through categorical codes), in query blocks, on the CPU, so
-equal inputs give bit-identical distances and the same neighbours.
+equal inputs give bit-identical distances and the same neighbours; without torch,
+``_prdc_numpy`` computes the same.
 """
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ def knn(query: tuple, reference: tuple, k: int, *, exclude_self: bool = False,
     ``exclude_self``: query and reference are the same set; one zero (the point itself) is dropped
     from each row, so a point with exact duplicates still sees distance 0 to them.
     """
-    import torch
+    try:
+        import torch
+    except ImportError:  # the same neighbours from the numpy engine
+        from secgen_bench.metrics import _prdc_numpy
 
+        return _prdc_numpy.knn(query, reference, k, exclude_self=exclude_self, block_elements=block_elements)
     from secgen_bench.metrics._prdc_torch import _as_tensor, _Distances
 
     q_num, q_codes = query
@@ -52,8 +57,12 @@ def nearest_tied(query: tuple, reference: tuple, values: np.ndarray, reduce: str
     reference points at that distance), per query point: a result that no tie-break, hence no row
     order, can change.
     """
-    import torch
+    try:
+        import torch
+    except ImportError:  # the same neighbours from the numpy engine
+        from secgen_bench.metrics import _prdc_numpy
 
+        return _prdc_numpy.nearest_tied(query, reference, values, reduce, block_elements)
     from secgen_bench.metrics._prdc_torch import _as_tensor, _Distances
 
     if reduce not in ("max", "min"):

@@ -1,6 +1,7 @@
 """Density and Coverage (Naeem et al. 2020, prdc semantics) in PyTorch, in row blocks.
 
-Imported only inside ``compute`` (torch is heavy). Points are given as a
+Imported only inside ``compute`` (torch is heavy); without torch, ``_prdc_numpy`` is the same
+engine in numpy (``_prdc_numpy.engine()`` picks one). Points are given as a
 numeric part (float matrix, Euclidean) plus an optional categorical part
 (integer codes; two points that differ in one categorical column are
 ``sqrt(2)`` apart in that column, exactly as the two one-hot vectors of that
@@ -31,21 +32,10 @@ against all real / all synthetic points. Two ways to get distances:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-EXACT_MAX_PAIRS = 1_000_000_000
-BLOCK_ELEMENTS = 1 << 23  # ~8M distances per block (64 MB in float64)
-
-
-@dataclass
-class DensityCoverage:
-    density: float
-    coverage: float
-    mode: str
-    device: str
+from secgen_bench.metrics._prdc_numpy import BLOCK_ELEMENTS, EXACT_MAX_PAIRS, DensityCoverage  # noqa: F401
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -161,3 +151,4 @@ def density_coverage(real_num, synth_num, real_codes=None, synth_codes=None, *, 
     density = float(inside.item()) / (k * m)
     coverage = float(covered.item()) / n
     return DensityCoverage(density, coverage, mode, str(dev))
+

@@ -13,7 +13,7 @@ scaler is fitted on real+synthetic (sklearn arithmetic); one-hot columns are
 ``<``, r_i including the zero self-distance (duplicates -> r_i = 0).
 
 One-hot columns are not materialised: each becomes an integer code and the
-engine (``_prdc_torch``) adds 2 to the squared distance per differing code,
+engine (``_prdc_torch``, or ``_prdc_numpy`` without torch) adds 2 to the squared distance per differing code,
 which is the squared Euclidean distance between the two one-hot vectors.
 Density and Coverage come from one pass; the last few results are cached so
 that scoring both metrics on the same tables costs one computation.
@@ -68,8 +68,9 @@ _CACHE_SIZE = 4
 
 
 def density_coverage_result(real, synthetic, schema, *, k=5, device="auto", mode="auto", block=None) -> dict:
-    from secgen_bench.metrics._prdc_torch import density_coverage
+    from secgen_bench.metrics._prdc_numpy import engine
 
+    density_coverage = engine().density_coverage
     key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint(), k, mode, block, device)
     if key in _CACHE:
         _CACHE.move_to_end(key)
@@ -85,7 +86,6 @@ def density_coverage_result(real, synthetic, schema, *, k=5, device="auto", mode
 
 
 class _DensityCoverageMetric(Metric):
-    requires = ("torch",)
     key: ClassVar[str] = ""
 
     def __init__(self, k: int = 5, device: str | None = "auto", mode: str = "auto", block: int | None = None):

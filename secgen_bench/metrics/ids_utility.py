@@ -45,6 +45,7 @@ class IDSUtility(Metric):
     direction = Direction.HIGHER
     bounds = (0.0, float("inf"))
     requires = ("sklearn", "torch")
+    extra = "torch"
     inputs = frozenset({"real", "synthetic", "holdout", "attacks"})
     family = "utility"
     in_average_rank = False

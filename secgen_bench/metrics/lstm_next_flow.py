@@ -202,6 +202,7 @@ class LSTMNextFlow(Metric):
     bounds = (0.0, 1.0)
     protocol = "full"
     requires = ("torch",)
+    extra = "torch"
     inputs = frozenset({"real", "synthetic", "holdout"})
 
     def __init__(self, profile: str = "default", device: str = "cpu", grid: Grid | None = None, threads: int = 1):

@@ -76,7 +76,6 @@ class _PrivacyMetric(Metric):
     family = "privacy"
     in_average_rank = False
     default = False
-    requires = ("torch",)
     bounds = (0.0, 1.0)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench import __version__
-from secgen_bench.runner.plan import REFERENCE
+from secgen_bench.runner.plan import UNRANKED
 from secgen_bench.runner.store import atomic_write_bytes
 
 SECTIONS: list[tuple[str, str]] = [
@@ -127,40 +127,48 @@ def _leaderboard(view) -> str:
     boards = view.boards
     if not boards:
         return _missing("No metric records yet: nothing to rank.")
-    from secgen_bench.leaderboard import INTERVAL_NOTE, RANKING_NOTES
+    from secgen_bench.budget import BUDGET_LEGEND
+    from secgen_bench.leaderboard import INTERVAL_NOTE, RANKING_NOTES, budget_text, has_budgets
 
     arrows = {"higher": "↑", "lower": "↓", "closest": "≈ref"}
     out = ['<p class="note">Cells: mean ± std over seeds [rank]. ↑ higher is better, ↓ lower, ≈ref closest to the '
            'Reference row. ERROR/TIMEOUT cells take the worst rank. Click a column header to sort. '
-           f'{esc(RANKING_NOTES[boards[0].ranking])} <span class="ci-note">{esc(INTERVAL_NOTE)}</span></p>',
+           f'{esc(RANKING_NOTES[boards[0].ranking])} <span class="ci-note">{esc(INTERVAL_NOTE)}</span>'
+           + (f" {esc(BUDGET_LEGEND)}" if any(has_budgets(b) for b in boards) else "") + "</p>",
            '<p><label><input type="checkbox" id="show-ci"> show 95 % intervals</label></p>']
     for b in boards:
         head = ['<th data-type="num">#</th>', '<th data-type="text">generator</th>']
         head += [f'<th data-type="num" title="{esc(b.directions[m])}">{esc(m)} {arrows.get(b.directions[m], "")}</th>'
                  for m in b.metrics]
-        head += ['<th data-type="num">avg rank</th>', '<th data-type="num">fit s</th>',
-                 '<th data-type="num">sample s</th>', '<th data-type="num">peak MB</th>']
+        budgets = has_budgets(b)
+        head += ['<th data-type="num">avg rank</th>'] + (['<th data-type="text">budget</th>'] if budgets else [])
+        head += ['<th data-type="num">fit s</th>', '<th data-type="num">sample s</th>', '<th data-type="num">peak MB</th>']
         rows = []
+        n_unranked = max(0, sum(g in UNRANKED for g in b.order) - 1)   # the first generator stays #1
         for pos, gen in enumerate(b.order):
             info = b.info.get(gen, {})
-            cells = [f'<td data-sort="{pos}">{"" if gen == REFERENCE else pos}</td>', f"<td>{esc(gen)}</td>"]
+            cells = [f'<td data-sort="{pos}">{"" if gen in UNRANKED else pos - n_unranked}</td>', f"<td>{esc(gen)}</td>"]
             for m in b.metrics:
                 c = b.rows[gen][m]
                 if c.mean is None:
                     cells.append(f'<td class="failed" data-sort="" title="{esc(c.error or "")}">'
                                  f'{esc(c.status.upper())}</td>')
                     continue
-                rank = f' <span class="rank">[{c.rank:g}]</span>' if c.rank is not None and gen != REFERENCE else ""
+                rank = f' <span class="rank">[{c.rank:g}]</span>' if c.rank is not None and gen not in UNRANKED else ""
                 cls = ' class="partial"' if c.status == "partial" else ""
                 ci = f' <span class="ci">({esc(c.interval_text())})</span>' if c.ci_low is not None else ""
                 cells.append(f'<td{cls} data-sort="{c.mean:.12g}">{esc(c.text())}{ci}{rank}</td>')
             avg = b.avg_rank.get(gen)
             cells.append(f'<td data-sort="{"" if avg is None else f"{avg:.6g}"}">{"-" if avg is None else f"{avg:.3f}"}</td>')
+            if budgets:
+                budget = info.get("budget") or {}
+                mark = ' class="not-converged"' if budget and not budget.get("converged") else ""
+                cells.append(f'<td{mark} title="{esc(budget.get("criterion") or "")}">{esc(budget_text(b, gen))}</td>')
             for key, digits in (("fit_s", 2), ("sample_s", 2), ("peak_rss_mb", 0)):
                 v = info.get(key)
                 cells.append(f'<td data-sort="{"" if v is None else f"{v:.6g}"}">'
                              f'{"-" if v is None else f"{v:.{digits}f}"}</td>')
-            cls = ' class="reference"' if gen == REFERENCE else ""
+            cls = ' class="reference"' if gen in UNRANKED else ""
             rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
         out.append(_h3(b.dataset))
         out.append(f'<table class="leaderboard sortable" data-dataset="{esc(b.dataset)}">'
@@ -399,7 +407,7 @@ def _resources(view) -> str:
 
     out = []
     for b in view.boards:
-        gens = [g for g in b.order if g != REFERENCE]
+        gens = [g for g in b.order if g not in UNRANKED]
         out.append(_h3(b.dataset))
         if not gens:
             out.append(_missing("No generator in this run."))
@@ -412,6 +420,7 @@ def _resources(view) -> str:
         out.append('<p class="note">Means over seeds from each job record; peak memory is the resident set of '
                    "the job's whole process tree. A reused cached sample records no new fit time.</p>")
         out.append(_figure(plots.resource_bars(gens, fit, sample, peak)))
+        out.append(_pareto(b, gens))
         rows = "".join(
             f"<tr><td>{esc(g)}</td><td>{_num(i.get('fit_s'), 2)}</td><td>{_num(i.get('sample_s'), 2)}</td>"
             f"<td>{_num(i.get('peak_rss_mb'), 0)}</td><td>{esc(_status_counts(i.get('status', {})))}</td></tr>"
@@ -420,6 +429,22 @@ def _resources(view) -> str:
                    '<th data-type="num">fit s</th><th data-type="num">sample s</th><th data-type="num">peak MB</th>'
                    f'<th data-type="text">jobs</th></tr></thead><tbody>{rows}</tbody></table>')
     return "\n".join(out) or _missing("No job records yet.")
+
+
+def _pareto(board, gens: list[str]) -> str:
+    """Quality (average rank) against cost (fit time): which generators are worth their training time."""
+    from secgen_bench.report import plots
+
+    points = {g: (board.info[g]["fit_s"], board.avg_rank[g]) for g in gens
+              if board.avg_rank.get(g) is not None and (board.info.get(g, {}).get("fit_s") or 0) > 0}
+    if len(points) < 2:
+        return _missing("Fewer than two generators with an average rank and a fit time: no quality-vs-fit-time plot.")
+    converged = {g: (board.info[g].get("budget") or {}).get("converged") for g in points}
+    front = plots.pareto_front(points)
+    return ('<p class="note">Quality against cost: average rank (lower is better) against mean fit time, log '
+            "scale. The dashed line joins the Pareto front (no other generator is both faster and better ranked): "
+            f"{esc(', '.join(front))}. Hollow markers: training did not converge by its stated criterion.</p>"
+            + _figure(plots.quality_vs_fit_time(points, converged)))
 
 
 def _num(v, digits: int) -> str:
@@ -494,6 +519,7 @@ td:first-child, th:first-child, table.leaderboard td:nth-child(2) { text-align: 
 table.sortable th { cursor: pointer; background: #f3f6fa; user-select: none; }
 th[aria-sort=ascending]::after { content: ' ▲'; } th[aria-sort=descending]::after { content: ' ▼'; }
 tr.reference { color: #666; font-style: italic; }
+td.not-converged { color: #c62828; }
 td.failed { color: #c62828; font-weight: bold; } td.partial { color: #b26a00; }
 .rank { color: #888; font-size: 0.85em; }
 .ci, .ci-note { display: none; color: #666; font-size: 0.85em; } body.show-ci .ci, body.show-ci .ci-note { display: inline; }

@@ -224,3 +224,36 @@ def resource_bars(generators: Sequence[str], fit_s: Sequence[float | None], samp
     axes[0].set_yticks(y, [_short(g, 20) for g in generators], fontsize=8)
     axes[0].invert_yaxis()
     return to_img(fig, "fit time, sample time and peak memory per generator", "resources")
+
+
+# ---- quality vs fit time -------------------------------------------------------------------
+def pareto_front(points: Mapping[str, tuple[float, float]]) -> list[str]:
+    """The generators no other beats on both fit time and average rank (lower is better on both)."""
+    front = []
+    for g, (t, r) in points.items():
+        dominated = any(t2 <= t and r2 <= r and (t2 < t or r2 < r) for h, (t2, r2) in points.items() if h != g)
+        if not dominated:
+            front.append(g)
+    return sorted(front, key=lambda g: points[g][0])
+
+
+def quality_vs_fit_time(points: Mapping[str, tuple[float, float]], converged: Mapping[str, bool | None]) -> str:
+    """Average rank (lower is better) against mean fit time (log scale), the Pareto front joined by a line;
+    hollow markers: training did not converge by its criterion."""
+    fig = _figure(6.5, 4.2)
+    ax = fig.subplots()
+    for g, (t, r) in points.items():
+        hollow = converged.get(g) is False
+        ax.scatter([t], [r], s=40, facecolors="none" if hollow else SYNTH_COLOR, edgecolors=SYNTH_COLOR, zorder=3)
+        ax.annotate(_short(g, 18), (t, r), xytext=(4, 3), textcoords="offset points", fontsize=7)
+    front = pareto_front(points)
+    ax.plot([points[g][0] for g in front], [points[g][1] for g in front], color=REFERENCE_COLOR, ls="--", lw=1,
+            zorder=2, label="Pareto front")
+    ax.set_xscale("log")
+    ax.set_xlabel("mean fit time (s, log scale)", fontsize=8)
+    ax.set_ylabel("average rank (lower is better)", fontsize=8)
+    ax.invert_yaxis()
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="lower right")
+    return to_img(fig, "average rank against fit time, with the Pareto front", "pareto")

@@ -63,15 +63,19 @@ def child_main(workdir: str) -> None:
         result = import_target(call["target"])(*call["args"], reporter)
         payload = {"ok": True, "result": result}
     except BaseException as exc:  # report everything, including MemoryError and SystemExit
-        msg = str(exc).strip().splitlines()
-        payload = {"ok": False, "error": f"{type(exc).__name__}: {msg[0] if msg else ''}".rstrip(": "),
-                   "traceback": traceback.format_exc()}
+        payload = {"ok": False, "error": error_line(exc), "traceback": traceback.format_exc()}
     payload["ru_maxrss_mb"] = _ru_maxrss_mb()
     try:
         write_json(wd / OUTCOME_FILE, payload)
     except (TypeError, ValueError) as exc:  # a result that is not plain data is the job's error, not a crash
         write_json(wd / OUTCOME_FILE, {"ok": False, "error": f"result is not plain data: {exc}".splitlines()[0],
                                        "traceback": traceback.format_exc(), "ru_maxrss_mb": payload["ru_maxrss_mb"]})
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line an outcome's ``error`` holds: the exception's type and the first line of its message."""
+    msg = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {msg[0] if msg else ''}".rstrip(": ")
 
 
 def _ru_maxrss_mb() -> float:

@@ -16,6 +16,8 @@ from secgen_bench import __version__
 from secgen_bench.config import PROFILES, ConfigError
 
 REFERENCE = "reference"  # the real held-out data, scored like a generator and never ranked
+BOOTSTRAP = "bootstrap"  # training rows resampled with replacement: the noise floor, scored and never ranked
+UNRANKED = (REFERENCE, BOOTSTRAP)  # the pseudo-rows of a generator leaderboard, in display order
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ class Job:
         return self.generator.name == REFERENCE
 
     @property
+    def is_bootstrap(self) -> bool:
+        return self.generator.name == BOOTSTRAP
+
+    @property
     def key(self) -> str:
         """Cache key: generator name+version+config, dataset hash, seed, sample size, our version."""
         payload = {
@@ -126,6 +132,7 @@ class PlannedJob:
     metrics: tuple[MetricRef, ...]
     metric_errors: dict[str, str]       # metric -> why it is unavailable
     unavailable: str | None = None      # why the generator (or detector) cannot run, None when it can
+    not_applicable: str | None = None   # why it does not apply to this dataset (a role it needs is absent): n/a
     cacheable: bool = False             # its sample goes to (and comes from) the cross-run cache
 
 

@@ -48,6 +48,9 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
                "reused_synthetic": bool(result.get("reused_synthetic"))}
     if outcome.status == "ok":
         job_rec["phase"] = "done"
+    budget = result.get("budget") or (previous.get("budget") if result.get("reused_synthetic") else None)
+    if budget is not None:   # units, done, paper, cap, converged, criterion, stopped, wall_s (secgen_bench.budget)
+        job_rec["budget"] = budget
     proto = {"repeats": protocol.repeats, "sample_size": protocol.sample_size}
     computed = result.get("metrics", {})
     for m in planned.metrics:
@@ -56,6 +59,8 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
                "timings": timings, "resources": resources}
         if m.name in planned.metric_errors:
             rec.update(status="error", value=None, error=f"metric unavailable: {planned.metric_errors[m.name]}")
+        elif outcome.status == "n/a":
+            rec.update(status="n/a", value=None, error=outcome.error)
         elif outcome.status != "ok":
             rec.update(status=outcome.status, value=None, error=f"job {outcome.status} in {outcome.phase}: {outcome.error}")
         elif m.name in computed:

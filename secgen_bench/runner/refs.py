@@ -5,12 +5,17 @@ from typing import Sequence
 
 from secgen_bench import __version__, registry
 from secgen_bench.config import build_config, config_dict, config_hash
-from secgen_bench.runner.plan import REFERENCE, GeneratorRef, MetricRef
+from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, GeneratorRef, MetricRef
 
 
 def reference_ref() -> GeneratorRef:
     """The real held-out data in the generator slot (scored like a generator, never ranked)."""
     return GeneratorRef(REFERENCE, "", __version__, {}, "holdout")
+
+
+def bootstrap_ref(unit: str = "rows") -> GeneratorRef:
+    """Training rows (or sequences) resampled with replacement: the noise floor, scored and never ranked."""
+    return GeneratorRef(BOOTSTRAP, "", __version__, {}, "bootstrap", {}, unit)
 
 
 def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRef, str | None]:
@@ -22,6 +27,19 @@ def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRe
     config = build_config(cls.Config, name, profile, getattr(cls, "PROFILES", {}), overrides)
     return GeneratorRef(name, entry.target, getattr(cls, "version", "?"), config_dict(config), config_hash(config),
                         dict(overrides), getattr(cls, "unit", "rows")), reason
+
+
+def missing_roles(name: str, schema) -> str | None:
+    """Why generator ``name`` cannot run on ``schema`` (a role it ``needs`` is absent), or None when it can."""
+    cls = registry.generators.peek(name) if name in registry.generators.names() else None
+    missing = []
+    for need in sorted(getattr(cls, "needs", None) or ()):
+        roles = need.split("|")
+        if not any(schema.by_role(r) for r in roles):
+            missing.append(" or ".join(roles))
+    if not missing:
+        return None
+    return f"needs a {', a '.join(missing)} column; dataset schema {schema.name!r} has none"
 
 
 def is_default_metric(name: str, track: str) -> bool:

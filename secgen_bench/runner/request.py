@@ -24,6 +24,7 @@ class RunRequest:
     use_cache: bool = True
     track: str | None = None
     extend: bool = False                       # with resume: add the jobs the run's plan does not hold
+    config: dict | None = None                 # the options that made it, as ``run --config`` reads them (run.json)
 
 
 @dataclass

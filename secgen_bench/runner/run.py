@@ -19,11 +19,11 @@ from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.paths import child_of
-from secgen_bench.runner.plan import REFERENCE, DatasetRef, Job, PlannedJob
+from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, UNRANKED, DatasetRef, Job, PlannedJob
 from secgen_bench.runner.prepare import prepare_dataset
 from secgen_bench.runner.real_baselines import add_real_baseline_notes
 from secgen_bench.runner.records import metric_current, utc_now, write_records
-from secgen_bench.runner.refs import reference_ref
+from secgen_bench.runner.refs import bootstrap_ref, missing_roles, reference_ref
 from secgen_bench.runner.request import RunContext, RunEvent, RunRequest
 from secgen_bench.runner.resume import check_protocol, merged_jobs, merged_plan
 from secgen_bench.runner.samples import cache_sample, restore_cached_sample
@@ -71,6 +71,7 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
         "generators": list(request.generators), "datasets": [asdict(d) for d in request.datasets],
         "metrics": list(request.metrics or []), "device": request.device, "jobs": plan_rows, "notes": notes,
         "dropped_rows": dropped,
+        "config": request.config,   # what ``run --config RUN_DIR/run.json`` replays
         "secgen_bench": __version__, "environment": ctx.environment,
     }
     write_json(store.plan_path, merged_plan(previous, plan) if previous is not None else plan)
@@ -99,22 +100,28 @@ def _open_run_dir(request: RunRequest) -> RunStore:
 
 
 def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: LoadedData) -> Iterator[PlannedJob]:
-    """The (plugin x seed) jobs of one prepared dataset, the reference row first when the track has one."""
+    """The (plugin x seed) jobs of one prepared dataset, the reference and bootstrap rows first when the track has
+    them."""
     metrics = track.metric_refs(request.metrics)
     metric_errors = {m.name: r for m, r in metrics if r}
     mrefs = tuple(m for m, _ in metrics)
     names = list(request.generators) or track.default_plugins()
-    for name in ([REFERENCE] if track.reference_row else []) + names:
+    for name in (list(UNRANKED) if track.reference_row else []) + [n for n in names if n not in UNRANKED]:
         if name == REFERENCE:
             gref, reason = reference_ref(), None
+        elif name == BOOTSTRAP:
+            gref, reason = bootstrap_ref("sequences" if data.schema.by_role("sequence_id") else "rows"), None
         else:
             gref, reason = track.plugin_ref(name, request.profile, request.overrides.get(name, {}))
+        not_applicable = None if name in UNRANKED or reason else missing_roles(name, data.schema)
         n_syn = track.n_synthetic(data, gref.unit, request.protocol)
         for seed in request.protocol.seeds:
             job = Job(gref, ds_ref, seed, n_syn, request.profile)
             child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")  # before any write
             yield PlannedJob(job, track.name, mrefs, metric_errors, reason,
-                             cacheable=request.use_cache and not job.is_reference and track.caches_samples)
+                             cacheable=(request.use_cache and not job.is_reference and not job.is_bootstrap
+                                        and track.caches_samples),
+                             not_applicable=not_applicable)
 
 
 def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], None]) -> Task | None:
@@ -134,6 +141,10 @@ def _task_for(ctx: RunContext, planned: PlannedJob, emit: Callable[[RunEvent], N
     if planned.unavailable is not None:  # the generator cannot even be imported: record it, run nothing
         write_records(ctx, planned, Outcome("error", "load", error=f"generator unavailable: {planned.unavailable}"))
         emit(RunEvent("finished", job=job, status="error", message=planned.unavailable))
+        return None
+    if planned.not_applicable is not None:  # the dataset lacks a role the generator needs: n/a, not a failure
+        write_records(ctx, planned, Outcome("n/a", "plan", error=planned.not_applicable))
+        emit(RunEvent("finished", job=job, status="n/a", message=planned.not_applicable))
         return None
     reuse = bool(previous and previous.get("status") == "ok")
     if not reuse and planned.cacheable and restore_cached_sample(key, job_dir):

@@ -21,13 +21,14 @@ from secgen_bench.generate import fit_and_sample
 from secgen_bench.generators.base import check_sample
 from secgen_bench.registry import import_target
 from secgen_bench.runner.labelled import load_labelled
-from secgen_bench.runner.plan import GeneratorRef, MetricRef, Protocol
+from secgen_bench.runner.plan import BOOTSTRAP, GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.prepare import load_prepared
 from secgen_bench.runner.refs import generator_ref, generators_for_track, metric_refs
 from secgen_bench.runner.samples import read_synthetic
 from secgen_bench.runner.spec import JobSpec
 from secgen_bench.runner.store import write_csv
 from secgen_bench.tracks.base import Track
+from secgen_bench.tracks.bootstrap import bootstrap_sample
 from secgen_bench.tracks.conditional import label_inputs, note_failed_classes
 
 
@@ -90,6 +91,9 @@ class GenerationTrack(Track):
         synthetic = None
         if spec.reference:
             synthetic = holdout
+        elif spec.generator == BOOTSTRAP:   # the noise floor: cheap, drawn afresh with the job's seed
+            synthetic = bootstrap_sample(train, schema, spec.n_synthetic, seed, spec.unit)
+            write_csv(synthetic_path, synthetic)
         elif spec.reuse_output and synthetic_path.exists():
             try:  # a stored sample passes the same contract check as a fresh one
                 synthetic = check_sample(read_synthetic(synthetic_path, schema, dtypes), spec.n_synthetic,
@@ -104,6 +108,9 @@ class GenerationTrack(Track):
                                     overrides=spec.overrides, report=report)
             synthetic = fitted.sample
             out["fit_s"], out["sample_s"] = fitted.fit_s, fitted.sample_s
+            budget = getattr(fitted.generator, "budget_", None)   # iterative generators say how long they trained
+            if budget is not None:
+                out["budget"] = budget.with_wall(round(fitted.fit_s, 3)).to_dict()
             out["peak_cuda_mb"] = _cuda_peak_mb()
             write_csv(synthetic_path, synthetic)
 

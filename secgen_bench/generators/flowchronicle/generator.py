@@ -64,6 +64,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import Budget
 from secgen_bench.generators.base import Generator
 from secgen_bench.schema import FlowSchema
 
@@ -124,6 +125,7 @@ class FlowChronicleConfig:
 
 class FlowChronicle(Generator):
     name = "flowchronicle"
+    needs = frozenset({"timestamp"})      # patterns are ordered in time (encoding.py refuses a table without one)
     version = "1.1"
     description = "Pattern-set mining with IP placeholders, one Bayesian network per pattern, MDL (Cüppers et al. CoNEXT'24)."
     Config = FlowChronicleConfig
@@ -145,7 +147,7 @@ class FlowChronicle(Generator):
         from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
 
         cfg = self.config
-        t0 = time.perf_counter()
+        t0 = self._fit_t0 = time.perf_counter()
         enc = FlowEncoding(table, schema, n_bins=cfg.n_bins, decode=cfg.decode)
         model = MDLModel(enc.codes, enc.times, max_indegree=cfg.max_indegree)
         limits = SearchLimits(max_rejections=cfg.max_rejections, max_rounds=cfg.max_rounds or None,
@@ -161,7 +163,18 @@ class FlowChronicle(Generator):
             "exact_scores": search.queue.n_exact, "accepted": len(search.accepted), "stopped": search.stop_reason,
             "fit_seconds": time.perf_counter() - t0,
         }
+        self.budget_ = self._budget(search, model)
         self._finish()
+
+    def _budget(self, search, model) -> Budget:
+        """Rounds of the greedy search; converged = it ended on its own (a round of its last mode accepted nothing)."""
+        stopped = {"converged": "converged", "time_budget_s": "time"}.get(search.stop_reason, "cap")
+        return Budget("rounds", search.rounds, None, self.config.max_rounds or None, search.stop_reason == "converged",
+                      "the search ended on its own: a round of its last mode accepted no candidate "
+                      "(not max_rounds, max_patterns or time_budget_s)", stopped,
+                      round(time.perf_counter() - self._fit_t0, 3),
+                      {"patterns": len(model.entries), "mdl_gain_bits": round(model.empty_model_bits() - model.total_bits(), 1),
+                       "stop_reason": search.stop_reason})
 
     def _finish(self) -> None:
         """Gains, usage statistics and the samplers (after the search or a hand-added pattern)."""

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from secgen_bench.budget import paper_setting, post_hoc
 from secgen_bench.config import check_option_bounds
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.ip2vec import IP2Vec
@@ -96,6 +97,7 @@ class NetShare(Generator):
     }
     requires = ("torch",)
     uses_gpu = True
+    needs = frozenset({"ip|port|protocol"})   # flows are grouped into series by these keys (_layout)
 
     # -- layout -----------------------------------------------------------
     def _layout(self, table: pd.DataFrame, schema) -> None:
@@ -224,6 +226,8 @@ class NetShare(Generator):
                 self.generator_, torch.as_tensor(meta, device=self.device),
                 torch.as_tensor(steps, device=self.device), settings, gen)
             self.generator_.eval()
+        self.budget_ = post_hoc("epochs", cfg.epochs, paper_setting(type(self), "epochs"), cfg.epochs,
+                                self.loss_history_, per="the series critic's Wasserstein estimate per iteration")
 
     # -- sampling ---------------------------------------------------------
     def _sample(self, n: int, *, seed: int) -> pd.DataFrame:

@@ -6,10 +6,12 @@ and where this reimplementation departs from the paper.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from secgen_bench.budget import Budget, paper_setting
 from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 
 
@@ -37,6 +39,21 @@ class TADAM(PerServiceSequenceGenerator):
         "quick": {"max_iterations": 8, "max_seconds": 10.0, "max_words": 500},
         "paper": {"max_iterations": 1000, "max_seconds": 3600.0, "max_words": 100000},
     }
+
+    def _fit_services(self, by_service, seed):
+        t0 = time.perf_counter()
+        models = super()._fit_services(by_service, seed)
+        logs = {s: m.log_ for s, m in models.items()}
+        stops = {log.stopped for log in logs.values()}
+        stopped = "converged" if stops <= {"converged"} else "time" if "time" in stops else "cap"
+        self.budget_ = Budget(
+            "iterations", max((log.iterations for log in logs.values()), default=0),
+            paper_setting(type(self), "max_iterations"), self.config.max_iterations, stopped == "converged",
+            "every service's search ended with no operation left that lowers the total code length "
+            "(not max_iterations, not max_seconds); done = the most iterations of one service", stopped,
+            round(time.perf_counter() - t0, 3),
+            {"services": {s: {"iterations": log.iterations, "stopped": log.stopped} for s, log in logs.items()}})
+        return models
 
     def _fit_words(self, words, seed):
         from secgen_bench.generators.tadam.learner import TADAMLearner

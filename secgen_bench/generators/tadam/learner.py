@@ -82,6 +82,7 @@ class FitLog:
     history: list[tuple[str, float]] = field(default_factory=list)   # (operation, total bits after it)
     seconds: float = 0.0
     iterations: int = 0
+    stopped: str = "cap"    # "converged" (no operation lowered the total), "cap" (max_iterations) or "time"
 
 
 class TADAMLearner:
@@ -117,6 +118,7 @@ class TADAMLearner:
         gmm_cache: dict = {}
         for it in range(opts.max_iterations):
             if time.perf_counter() - start_time > opts.max_seconds:
+                log.stopped = "time"
                 break
             screen = Screen(aut, ev)
             cands = self._candidates(screen, corpus, seed + it, gmm_cache)
@@ -135,6 +137,8 @@ class TADAMLearner:
                     break
             log.iterations = it + 1
             if best is None:
+                timed_out = time.perf_counter() - start_time > opts.max_seconds
+                log.stopped = "time" if timed_out and cands else "converged"
                 break
             aut, ev = best[0], best[1]
             log.history.append((best[2], ev.total))
