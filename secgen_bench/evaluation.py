@@ -7,6 +7,13 @@ report mean, standard deviation and the per-repetition values. Metrics whose
 ``protocol`` is ``"full"`` (temporal ones) are scored once on whole tables.
 With ``repeats=1`` and ``sample_size=None`` every metric sees the full tables.
 A metric that raises is recorded as an error for that metric alone.
+
+Label-aware metrics read :class:`LabelInputs` beside the generator's tables:
+one whose ``inputs`` name ``"attacks"`` gets the real attack flows (and the
+labelled schema), one whose ``inputs`` name ``"labels"`` gets labelled real,
+synthetic and holdout tables instead of the plain ones. On a dataset without
+them such a metric is ``n/a`` with the reason, not an error. Their subsamples
+come from a generator of their own, so the other metrics' numbers do not move.
 """
 from __future__ import annotations
 
@@ -33,17 +40,39 @@ class MetricOutcome:
     breakdown: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    not_applicable: str | None = None   # why the metric cannot be scored on this dataset (status "n/a")
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     def to_dict(self) -> dict:
-        return {
+        extra = {"status": "n/a", "reason": self.not_applicable} if self.not_applicable else {}
+        return {**extra, 
             "metric": self.name, "direction": self.direction, "metric_version": self.version,
             "value": self.mean, "std": self.std, "values": self.values, "breakdown": self.breakdown,
             "error": self.error, "seconds": round(self.seconds, 4),
         }
+
+
+@dataclass
+class LabelInputs:
+    """What the label-aware metrics read: the labelled schema, the attack flows and labelled tables."""
+
+    schema: FlowSchema                       # the features + the class column
+    attacks: pd.DataFrame | None = None      # real attack flows, with the class column
+    real: pd.DataFrame | None = None         # every real training flow (benign and attacks), labelled
+    holdout: pd.DataFrame | None = None      # every held-out flow, labelled
+    synthetic: pd.DataFrame | None = None    # labelled synthetic flows (class-conditional generation)
+    synthetic_error: str | None = None       # why there are none (the class-conditional fit failed)
+
+
+NO_LABELS = "the dataset has no label column with declared benign values"
+
+
+def label_needs(metric: Metric) -> set[str]:
+    """Which label inputs a metric asks for ("attacks", "labels")."""
+    return set(getattr(metric, "inputs", ())) & {"attacks", "labels"}
 
 
 def subsample(table: pd.DataFrame, n: int | None, rng: np.random.Generator) -> pd.DataFrame:
@@ -56,11 +85,13 @@ def subsample(table: pd.DataFrame, n: int | None, rng: np.random.Generator) -> p
 
 def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, metrics: Sequence[Metric], *,
              holdout: pd.DataFrame | None = None, repeats: int = 1, sample_size: int | None = None,
-             seed: int = 0, synthetic_is_holdout: bool = False) -> dict[str, MetricOutcome]:
+             seed: int = 0, synthetic_is_holdout: bool = False,
+             labels: LabelInputs | None = None) -> dict[str, MetricOutcome]:
     """Score ``synthetic`` against ``real`` with every metric under the paper's protocol.
 
     ``synthetic_is_holdout`` scores the Reference row: in each repetition the
     holdout sample itself plays the synthetic table, exactly like a generator.
+    ``labels`` feeds the metrics that ask for attacks or labelled tables.
     """
     import time
 
@@ -73,14 +104,29 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
     per_rep = [m for m in metrics if getattr(m, "protocol", "subsample") != "full"]
     full = [m for m in metrics if getattr(m, "protocol", "subsample") == "full"]
     breakdowns: dict[str, list[dict]] = {m.name: [] for m in metrics}
+    for m in metrics:
+        reason = _why_not_applicable(m, labels)
+        if reason:
+            outcomes[m.name].not_applicable = reason
+        elif "labels" in label_needs(m) and labels.synthetic is None and not synthetic_is_holdout:
+            outcomes[m.name].error = f"no labelled synthetic flows: {labels.synthetic_error or 'none were made'}"
 
-    def score(metric: Metric, r: pd.DataFrame, s: pd.DataFrame, h: pd.DataFrame | None, rep_seed: int) -> None:
+    def score(metric: Metric, r: pd.DataFrame, s: pd.DataFrame, h: pd.DataFrame | None, rep_seed: int,
+              lab: dict | None = None) -> None:
         out = outcomes[metric.name]
-        if out.error is not None:
+        if out.error is not None or out.not_applicable is not None:
             return
         t0 = time.perf_counter()
         try:
-            res = metric(r, s, schema, holdout=h, seed=rep_seed)
+            needs = label_needs(metric)
+            if needs:
+                lab = lab or {}
+                if "labels" in needs:
+                    r, s, h = lab["real"], lab["synthetic"], lab["holdout"]
+                extra = {"attacks": lab["attacks"]} if "attacks" in needs else {}
+                res = metric(r, s, labels.schema, holdout=h, seed=rep_seed, **extra)
+            else:
+                res = metric(r, s, schema, holdout=h, seed=rep_seed)
             value = float(res.value)
             if math.isnan(value):
                 raise ValueError("metric returned NaN")
@@ -97,10 +143,12 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
         r = subsample(real, sample_size, rng)
         h = subsample(holdout, sample_size, rng) if holdout is not None else None
         s = h if synthetic_is_holdout else subsample(synthetic, sample_size, rng)
+        lab = _label_samples(labels, sample_size, np.random.default_rng([seed, rep, 1]), synthetic_is_holdout)
         for metric in per_rep:
-            score(metric, r, s, h, seed * 1000 + rep)
+            score(metric, r, s, h, seed * 1000 + rep, lab)
     for metric in full:
-        score(metric, real, holdout if synthetic_is_holdout else synthetic, holdout, seed)
+        score(metric, real, holdout if synthetic_is_holdout else synthetic, holdout, seed,
+              _label_samples(labels, None, None, synthetic_is_holdout))
 
     for name, out in outcomes.items():
         if out.error is None and out.values:
@@ -109,6 +157,32 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
             out.std = float(np.std(out.values, ddof=1)) if len(out.values) > 1 and not identical else 0.0
             out.breakdown = _mean_breakdown(breakdowns[name])
     return outcomes
+
+
+def _why_not_applicable(metric: Metric, labels: LabelInputs | None) -> str | None:
+    needs = label_needs(metric)
+    if not needs:
+        return None
+    if labels is None:
+        return NO_LABELS
+    if "attacks" in needs and (labels.attacks is None or len(labels.attacks) == 0):
+        return "the dataset has no attack flows (every row is benign)"
+    if "labels" in needs and (labels.real is None or labels.holdout is None):
+        return "the dataset's labelled training and holdout flows are missing"
+    return None
+
+
+def _label_samples(labels: LabelInputs | None, n: int | None, rng, synthetic_is_holdout: bool) -> dict | None:
+    """One repetition's subsamples of the label inputs (whole tables when ``n`` is None)."""
+    if labels is None:
+        return None
+
+    def draw(t):
+        return None if t is None else (t if rng is None else subsample(t, n, rng))
+
+    out = {"attacks": draw(labels.attacks), "real": draw(labels.real), "holdout": draw(labels.holdout)}
+    out["synthetic"] = out["holdout"] if synthetic_is_holdout else draw(labels.synthetic)
+    return out
 
 
 def select_metrics(names: Sequence[str] | None, *, have_holdout: bool, track: str = "flows") -> tuple[list[type], list[str]]:
@@ -158,6 +232,7 @@ def evaluate_files(real: str, synthetic: str, *, holdout: str | None = None, sch
     classes, notes = select_metrics(metrics, have_holdout=holdout_table is not None)
     outcomes = evaluate(real_table, synthetic_table, flow_schema, [c() for c in classes], holdout=holdout_table,
                         repeats=repeats, sample_size=sample_size, seed=seed)
+    notes += [f"{n} n/a: {o.not_applicable}" for n, o in outcomes.items() if o.not_applicable]
     return flow_schema, outcomes, notes
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
 from secgen_bench.budget import BUDGET_LEGEND, summarize_budgets
+from secgen_bench.metric_families import families_text
 from secgen_bench.runner.plan import REFERENCE, UNRANKED
 from secgen_bench.runner.planned import planned_records
 from secgen_bench.runner.store import RunStore
@@ -313,6 +314,8 @@ def to_markdown(boards: list[Board], notes: dict[str, str] | None = None, interv
         for g in b.order:
             out.write("| " + " | ".join(_row(b, g, intervals=intervals)) + " |\n")
         out.write(f"\n{legend(b, intervals)}\n\n")
+        if families_text(b.metrics):   # utility, detectability, privacy: outside the paper's average rank
+            out.write(f"{families_text(b.metrics)}\n\n")
     return out.getvalue()
 
 

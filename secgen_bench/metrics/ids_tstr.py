@@ -41,7 +41,7 @@ class IDSTSTR(Metric):
     direction = Direction.HIGHER
     bounds = (0.0, float("inf"))
     requires = ("sklearn",)
-    inputs = frozenset({"real", "synthetic", "holdout"})
+    inputs = frozenset({"real", "synthetic", "holdout", "labels"})  # labels: the harness passes labelled tables
     family = "utility"
     in_average_rank = False
     default = False

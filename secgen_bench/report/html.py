@@ -26,6 +26,7 @@ from secgen_bench.runner.store import atomic_write_bytes
 
 SECTIONS: list[tuple[str, str]] = [
     ("leaderboard", "Leaderboard"),
+    ("families", "Metric families and run notes"),
     ("critical-difference", "Critical difference over datasets × seeds (Friedman, Nemenyi)"),
     ("metric-bars", "Metrics per generator (mean ± std over seeds)"),
     ("marginals", "Marginal distributions: real vs synthetic"),
@@ -55,7 +56,7 @@ def write_report(run_dir: str | Path, output: str | Path | None = None) -> Path:
 
 def render(view) -> str:
     builders: dict[str, Callable] = {
-        "leaderboard": _leaderboard, "critical-difference": _critical_difference, "metric-bars": _metric_bars, "marginals": _marginals,
+        "leaderboard": _leaderboard, "families": _families, "critical-difference": _critical_difference, "metric-bars": _metric_bars, "marginals": _marginals,
         "correlations": _correlations, "dkc": _dkc, "temporal": _temporal, "resources": _resources,
         "metadata": _metadata,
     }
@@ -77,6 +78,12 @@ def render(view) -> str:
 
 def _missing(text: str, cls: str = "missing") -> str:
     return f'<p class="{cls}">{esc(text)}</p>'
+
+
+def _families(view) -> str:
+    from secgen_bench.report.families import families_section
+
+    return families_section(view)
 
 
 def _h3(label: str) -> str:

@@ -37,6 +37,8 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
     if result.get("reused_synthetic") and previous.get("timings"):
         timings["fit_s"] = previous["timings"].get("fit_s")
         timings["sample_s"] = previous["timings"].get("sample_s")
+    if isinstance(result.get("class_conditional"), dict):   # ids-tstr's per-class fits (tracks/conditional.py)
+        timings["class_conditional_s"] = round(result["class_conditional"]["seconds"], 3)
     resources = {"peak_rss_mb": round(outcome.peak_rss_mb, 1), "peak_cuda_mb": result.get("peak_cuda_mb")}
     if result.get("reused_synthetic") and previous.get("resources"):
         resources["peak_rss_mb"] = max(resources["peak_rss_mb"], previous["resources"].get("peak_rss_mb") or 0)
@@ -64,7 +66,7 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
         elif m.name in computed:
             c = computed[m.name]
             rec.update({k: v for k, v in c.items() if k not in ("metric", "direction")})
-            rec["status"] = "ok" if c.get("error") is None else "error"
+            rec["status"] = c.get("status") or ("ok" if c.get("error") is None else "error")   # or "n/a"
         else:
             continue  # kept from an earlier, still current record (resume)
         write_json(store.metric_record_path(key, m.name), rec)

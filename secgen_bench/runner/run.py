@@ -21,6 +21,7 @@ from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.paths import child_of
 from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, UNRANKED, DatasetRef, Job, PlannedJob
 from secgen_bench.runner.prepare import prepare_dataset
+from secgen_bench.runner.real_baselines import add_real_baseline_notes
 from secgen_bench.runner.records import metric_current, utc_now, write_records
 from secgen_bench.runner.refs import bootstrap_ref, missing_roles, reference_ref
 from secgen_bench.runner.request import RunContext, RunEvent, RunRequest
@@ -84,6 +85,7 @@ def run_benchmark(request: RunRequest, executor: Executor | None = None,
         emit(RunEvent("finished", job=planned.job, status=outcome.status, message=outcome.error or ""))
 
     executor.run(tasks, done)
+    add_real_baseline_notes(store)   # what the utility metrics' real-trained models reached
     return store
 
 

@@ -20,6 +20,7 @@ from secgen_bench.evaluation import evaluate
 from secgen_bench.generate import fit_and_sample
 from secgen_bench.generators.base import check_sample
 from secgen_bench.registry import import_target
+from secgen_bench.runner.labelled import load_labelled
 from secgen_bench.runner.plan import BOOTSTRAP, GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.prepare import load_prepared
 from secgen_bench.runner.refs import generator_ref, generators_for_track, metric_refs
@@ -28,6 +29,7 @@ from secgen_bench.runner.spec import JobSpec
 from secgen_bench.runner.store import write_csv
 from secgen_bench.tracks.base import Track
 from secgen_bench.tracks.bootstrap import bootstrap_sample
+from secgen_bench.tracks.conditional import label_inputs, note_failed_classes
 
 
 class GenerationTrack(Track):
@@ -65,12 +67,22 @@ class GenerationTrack(Track):
             n = len(data.table)
         return min(n, protocol.max_synthetic) if protocol.max_synthetic else n
 
+    def note(self, data: LoadedData) -> str | None:
+        """On a labelled dataset: which column and values are benign, and how many attack flows train no generator."""
+        m = data.meta
+        if "label_column" not in m:
+            return None
+        return (f"Labels: column `{m['label_column']}`, benign {', '.join(map(str, m['benign_values']))}; generators "
+                f"fit the {m['benign_train_rows']:,} benign training flows without labels; {m['attack_rows']:,} "
+                f"attack flows are kept out of training for the ids-* metrics.")
+
     # ---- the job body --------------------------------------------------------------------------
     def run_job(self, spec: JobSpec, report: Callable[[str], None]) -> dict:
         """Fit, sample, check and save the sample (or reuse the stored one, or the holdout), then evaluate."""
         seed = spec.seed
         report("load")
         train, holdout, schema = load_prepared(Path(spec.data_dir))
+        labelled = load_labelled(Path(spec.data_dir), train, holdout)   # None unless the dataset has labels
         job_dir = Path(spec.job_dir)
         synthetic_path = job_dir / "synthetic.csv"
         dtypes = {c: str(t) for c, t in train.dtypes.items()}
@@ -104,10 +116,13 @@ class GenerationTrack(Track):
 
         report("evaluate")
         metrics = [import_target(m.target)() for m in spec.metrics]
+        labels = label_inputs(spec, labelled, metrics, out, report)
         t0 = time.perf_counter()
         outcomes = evaluate(train, synthetic, schema, metrics, holdout=holdout, repeats=spec.repeats,
-                            sample_size=spec.sample_size, seed=seed, synthetic_is_holdout=spec.reference)
+                            sample_size=spec.sample_size, seed=seed, synthetic_is_holdout=spec.reference,
+                            labels=labels)
         out["evaluate_s"] = time.perf_counter() - t0
+        note_failed_classes(outcomes, metrics, out)
         out["metrics"] = {name: o.to_dict() for name, o in outcomes.items()}
         return out
 
