@@ -110,7 +110,7 @@ def test_renamed_table_runs_with_the_schema_inspect_wrote(renamed_cidds, tmp_pat
     assert plan["dropped_rows"] == {"renamed.csv": {"rows with non-finite or empty numbers": 1}}
     assert plan["datasets"][0]["schema"] == str(schema) and plan["datasets"][0]["drop_invalid"] is True
     jobs = [json.loads(p.read_text()) for p in out.glob("jobs/*/job.json")]
-    assert len(jobs) == 2 and all(j["status"] == "ok" for j in jobs), jobs
+    assert len(jobs) == 3 and all(j["status"] == "ok" for j in jobs), jobs  # reference, bootstrap, independent-bn
     board = json.loads((out / "leaderboard.json").read_text())
     assert "independent-bn" in json.dumps(board)
 

@@ -92,7 +92,7 @@ def test_ray_records_equal_local_executor(ray_cluster, plugins, tmp_path):
     gens = ["copycat", "crasher"]
     local = snapshot(run_benchmark(request(tmp_path / "local", gens), LocalExecutor(2)))
     on_ray = snapshot(run_benchmark(request(tmp_path / "ray", gens), RayExecutor()))
-    assert len(local) == 6  # reference, copycat, crasher x 2 seeds
+    assert len(local) == 8  # reference, bootstrap, copycat, crasher x 2 seeds
     assert on_ray == local
     by_gen = {k.split("--")[0]: v for k, v in on_ray.items()}
     assert by_gen["copycat"][0] == "ok" and by_gen["copycat"][7] and by_gen["copycat"][4] < 0.5

@@ -78,17 +78,6 @@ def _squared_sum(q_num, num):
     return total
 
 
-def engine():
-    """``_prdc_torch`` when torch imports, else this module: the same Density/Coverage and kNN on the CPU."""
-    try:
-        from secgen_bench.metrics import _prdc_torch
-    except ImportError:
-        import sys
-
-        return sys.modules[__name__]
-    return _prdc_torch
-
-
 def _check_device(device: str | None) -> None:
     if device not in (None, "auto", "cpu"):
         raise ValueError(f"device {device!r} needs torch (pip install 'secgen-bench[torch]'); "

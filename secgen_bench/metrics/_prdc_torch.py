@@ -1,7 +1,7 @@
 """Density and Coverage (Naeem et al. 2020, prdc semantics) in PyTorch, in row blocks.
 
 Imported only inside ``compute`` (torch is heavy); without torch, ``_prdc_numpy`` is the same
-engine in numpy (``_prdc_numpy.engine()`` picks one). Points are given as a
+engine in numpy (``metrics.knn_engine.engine()`` picks one). Points are given as a
 numeric part (float matrix, Euclidean) plus an optional categorical part
 (integer codes; two points that differ in one categorical column are
 ``sqrt(2)`` apart in that column, exactly as the two one-hot vectors of that

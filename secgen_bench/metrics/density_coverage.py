@@ -68,7 +68,7 @@ _CACHE_SIZE = 4
 
 
 def density_coverage_result(real, synthetic, schema, *, k=5, device="auto", mode="auto", block=None) -> dict:
-    from secgen_bench.metrics._prdc_numpy import engine
+    from secgen_bench.metrics.knn_engine import engine
 
     density_coverage = engine().density_coverage
     key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint(), k, mode, block, device)

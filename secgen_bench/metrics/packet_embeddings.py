@@ -107,7 +107,7 @@ _CACHE_SIZE = 4
 def sequence_density_coverage(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, *, k: int = 5,
                               device="auto", mode="auto", block=None) -> dict:
     """Density and Coverage of the synthetic flows w.r.t. the real flows on :class:`SequenceEmbedding` vectors."""
-    from secgen_bench.metrics._prdc_numpy import engine
+    from secgen_bench.metrics.knn_engine import engine
 
     density_coverage = engine().density_coverage
 
