@@ -260,7 +260,7 @@ def test_report_renders_in_chromium_without_console_errors(browser, report, tmp_
     plots = facts["plots"]
     assert plots and all(p["drawn"] and p["visible"] for p in plots), plots
     per_section = {s: sum(p["section"] == s for p in plots) for s in SECTION_IDS}
-    assert per_section == {"leaderboard": 0, "critical-difference": 0, "metric-bars": 3, "marginals": 9,
+    assert per_section == {"leaderboard": 0, "families": 0, "critical-difference": 0, "metric-bars": 3, "marginals": 9,
                            "correlations": 5, "dkc": 1, "temporal": 1, "resources": 2, "metadata": 0}
     # the critical-difference diagram: one inline SVG, drawn, naming the three generators
     [diagram] = facts["diagrams"]
