@@ -24,6 +24,7 @@ from secgen_bench.errors import RunError
 from secgen_bench.registry import import_target
 from secgen_bench.runner.plan import GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.prepare import load_labelled_table, load_schema
+from secgen_bench.runner.isolation import error_line
 from secgen_bench.runner.spec import JobSpec
 from secgen_bench.runner.store import write_csv
 from secgen_bench.tracks.base import Track
@@ -103,7 +104,7 @@ class AnomalyTrack(Track):
                     raise ValueError("its sequences are not the test set's")
                 out["reused_synthetic"] = True
             except Exception as exc:  # unreadable or stale scores are recomputed, not trusted
-                out["cache_error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                out["cache_error"] = error_line(exc)
                 scores = None
         if scores is None:
             cls = import_target(spec.generator_target)

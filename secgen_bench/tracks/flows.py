@@ -25,6 +25,7 @@ from secgen_bench.runner.plan import BOOTSTRAP, GeneratorRef, MetricRef, Protoco
 from secgen_bench.runner.prepare import load_prepared
 from secgen_bench.runner.refs import generator_ref, generators_for_track, metric_refs
 from secgen_bench.runner.samples import read_synthetic
+from secgen_bench.runner.isolation import error_line
 from secgen_bench.runner.spec import JobSpec
 from secgen_bench.runner.store import write_csv
 from secgen_bench.tracks.base import Track
@@ -101,7 +102,7 @@ class GenerationTrack(Track):
                                          unit=spec.unit)
                 out["reused_synthetic"] = True
             except Exception as exc:  # an unreadable or contract-breaking stored sample is regenerated, not trusted
-                out["cache_error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                out["cache_error"] = error_line(exc)
         if synthetic is None:
             fitted = fit_and_sample(import_target(spec.generator_target), train, schema, spec.n_synthetic, seed=seed,
                                     name=spec.generator, profile=spec.profile, device=spec.device,
