@@ -51,8 +51,9 @@ def check_conditions(conditions: pd.DataFrame) -> pd.DataFrame:
         if orphan.any():
             fid = conditions["flow_id"][orphan].iloc[0]
             raise ConditionMismatch(f"flow conditions: flow {fid!r} has {side} payload but no {side} packets")
-    if ((conditions["out_packets"] + conditions["in_packets"]) == 0).any():
-        fid = conditions["flow_id"][(conditions["out_packets"] + conditions["in_packets"]) == 0].iloc[0]
+    empty = (conditions["out_packets"] + conditions["in_packets"]) == 0
+    if empty.any():
+        fid = conditions["flow_id"][empty].iloc[0]
         raise ConditionMismatch(f"flow conditions: flow {fid!r} has no packets")
     return conditions
 
@@ -72,28 +73,42 @@ def check_conditioned(packets: pd.DataFrame, conditions: pd.DataFrame, who: str 
     if (packets["iat"] < 0).any():
         raise ConditionMismatch(f"{who}: negative inter-arrival time")
     grouped = packets.groupby(["flow_id", "direction"], sort=False)
-    counts = grouped.size().unstack(fill_value=0)
-    payload = grouped["size"].sum().unstack(fill_value=0)
-    span = packets.groupby("flow_id", sort=False)["iat"].apply(lambda s: float(s.iloc[1:].sum()))
-    services = packets.groupby("flow_id", sort=False)["service"].agg(lambda s: set(s.astype(str)))
-    for fid, row in cond.iterrows():
-        for side in ("out", "in"):
-            got_n = int(counts.at[fid, side]) if fid in counts.index and side in counts.columns else 0
-            if got_n != int(row[f"{side}_packets"]):
-                raise ConditionMismatch(f"{who}: flow {fid!r} has {got_n} {side} packets, "
-                                        f"its record says {int(row[f'{side}_packets'])}")
-            got_b = int(payload.at[fid, side]) if fid in payload.index and side in payload.columns else 0
-            if got_b != int(row[f"{side}_payload"]):
-                raise ConditionMismatch(f"{who}: flow {fid!r} has {got_b} {side} payload bytes, "
-                                        f"its record says {int(row[f'{side}_payload'])}")
-        if services.get(fid, {str(row["service"])}) != {str(row["service"])}:
-            raise ConditionMismatch(f"{who}: flow {fid!r} packets carry service {sorted(services[fid])}, "
-                                    f"its record says {row['service']!r}")
-        n_flow = int(row["out_packets"]) + int(row["in_packets"])
-        if float(span.get(fid, 0.0)) > float(row["duration"]) + DURATION_SLACK_S * n_flow:
-            raise ConditionMismatch(f"{who}: flow {fid!r} spans {float(span[fid]):.6f} s, "
-                                    f"its record says {float(row['duration']):.6f} s")
+    ids = cond.index
+    got = {}
+    for side in ("out", "in"):
+        got[f"{side}_packets"] = _per_flow(grouped.size().unstack(fill_value=0), side, ids)
+        got[f"{side}_payload"] = _per_flow(grouped["size"].sum().unstack(fill_value=0), side, ids)
+    by_flow = packets.groupby("flow_id", sort=False)
+    span = by_flow["iat"].apply(lambda s: float(s.iloc[1:].sum())).reindex(ids, fill_value=0.0).to_numpy()
+    services = by_flow["service"].agg(lambda s: set(s.astype(str))).reindex(ids)
+    want_service = cond["service"].astype(str)
+    n_flow = (cond["out_packets"] + cond["in_packets"]).to_numpy()
+    bad = {col: got[col] != cond[col].to_numpy().astype(np.int64) for col in got}
+    bad["service"] = np.array([isinstance(have, set) and have != {want} for have, want in zip(services, want_service)])
+    bad["span"] = span > cond["duration"].to_numpy(dtype=float) + DURATION_SLACK_S * n_flow
+    failing = np.flatnonzero(np.logical_or.reduce(list(bad.values())))
+    if not len(failing):
+        return
+    k = int(failing[0])                       # the first flow that breaks its record, checks in this order
+    fid, row = ids[k], cond.iloc[k]
+    for side in ("out", "in"):
+        if bad[f"{side}_packets"][k]:
+            raise ConditionMismatch(f"{who}: flow {fid!r} has {got[f'{side}_packets'][k]} {side} packets, "
+                                    f"its record says {int(row[f'{side}_packets'])}")
+        if bad[f"{side}_payload"][k]:
+            raise ConditionMismatch(f"{who}: flow {fid!r} has {got[f'{side}_payload'][k]} {side} payload bytes, "
+                                    f"its record says {int(row[f'{side}_payload'])}")
+    if bad["service"][k]:
+        raise ConditionMismatch(f"{who}: flow {fid!r} packets carry service {sorted(services.iloc[k])}, "
+                                f"its record says {row['service']!r}")
+    raise ConditionMismatch(f"{who}: flow {fid!r} spans {span[k]:.6f} s, "
+                            f"its record says {float(row['duration']):.6f} s")
 
+
+def _per_flow(table: pd.DataFrame, side: str, ids: pd.Index) -> np.ndarray:
+    """One direction's column of a flow x direction table, in the order of ``ids`` (0 where absent)."""
+    column = table[side] if side in table.columns else pd.Series(0, index=table.index)
+    return column.reindex(ids, fill_value=0).to_numpy().astype(np.int64)
 
 def split_total(total: int, parts: int, weights: np.ndarray | None = None) -> np.ndarray:
     """``parts`` non-negative integers summing to ``total``, in proportion to ``weights`` (largest remainder)."""
