@@ -369,12 +369,15 @@ def cmd_evaluate(args) -> int:
         for col in ("metric", "direction", "mean", "std", "repeats"):
             table.add_column(col)
         for n, o in outcomes.items():
-            table.add_row(n, o.direction, "ERROR" if o.mean is None else f"{o.mean:.6g}",
+            shown = "n/a" if o.not_applicable else "ERROR" if o.mean is None else f"{o.mean:.6g}"
+            table.add_row(n, o.direction, shown,
                           "" if o.std is None else f"{o.std:.3g}", str(len(o.values)))
         Console().print(table)
     for o in failed:
         print(f"secgen-bench: metric {o.name} failed: {o.error}", file=sys.stderr)
-    return 1 if failed else 0
+    # One metric that fails (or is n/a) never fails the command: the others' numbers stand.
+    # Exit 1 only when no metric produced a number at all.
+    return 0 if any(o.mean is not None for o in outcomes.values()) else 1
 
 
 def cmd_compare(args) -> int:

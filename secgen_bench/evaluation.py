@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from secgen_bench.metrics.base import Metric
+from secgen_bench.metrics.base import Metric, NotApplicable
 from secgen_bench.schema import FlowSchema
 
 
@@ -132,6 +132,10 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
                 raise ValueError("metric returned NaN")
             out.values.append(value)
             breakdowns[metric.name].append(res.breakdown)
+        except NotApplicable as exc:  # this input cannot be scored: n/a with the reason, not an error
+            out.not_applicable = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            out.values.clear()
+            breakdowns[metric.name].clear()
         except Exception as exc:  # one failing metric must not lose the others
             last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             where = f" ({last.filename.rsplit('/', 1)[-1]}:{last.lineno})" if last else ""

@@ -92,3 +92,19 @@ def test_evaluate_json_gives_the_artefact_values_on_full_tables(shared_specs, ca
     assert code == 0
     for name, value in got.items():
         assert value == pytest.approx(expected[name], rel=1e-6), name
+
+
+def test_evaluate_exits_0_when_one_metric_is_not_applicable(shared_specs, tmp_path, capsys):
+    import pandas as pd
+
+    fx = shared_specs / "metric-fixtures"
+    synth = pd.read_csv(fx / "real_500.csv")
+    synth["Date first seen"] = synth["Date first seen"].iloc[0]  # every flow in one second: no series to correlate
+    path = tmp_path / "one_second.csv"
+    synth.to_csv(path, index=False)
+    code, out, err = run_cli(["evaluate", "--real", str(fx / "real_500.csv"), "--synthetic", str(path),
+                              "--metrics", "jsd,acf", "--repeats", "1", "--json"], capsys)
+    got = json.loads(out)
+    assert code == 0
+    assert got["acf"] is None and got["jsd"] is not None
+    assert "acf n/a" in err and "at least 3 seconds" in err

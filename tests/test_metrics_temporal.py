@@ -81,15 +81,42 @@ def test_temporal_metrics_are_full_protocol_and_need_a_timestamp():
             metric(table, table, no_ts)
 
 
-def test_acf_refuses_a_span_too_long_for_a_dense_grid_instead_of_exhausting_memory():
-    import pandas as pd
-    import pytest
+def test_sparse_acf_is_the_dense_acf_without_the_grid():
+    from secgen_bench.metrics.temporal import sparse_acf
 
-    from secgen_bench.datasets.schemas import CIDDS_BI
-    from secgen_bench.metrics.temporal import ACF
+    rng = np.random.default_rng(5)
+    n = 20_000
+    busy = np.sort(rng.choice(n, size=1_500, replace=False))
+    values = rng.gamma(2.0, 300.0, size=len(busy)) * (1 + np.sin(busy / 50.0))
+    dense = np.zeros(n)
+    dense[busy] = values
+    for nlags in (1, 7, 100):
+        assert sparse_acf(busy, values, n, nlags) == pytest.approx(acf(dense, nlags), abs=1e-10)
+    assert list(sparse_acf(np.array([3]), np.array([5.0]), 10, 3)) == pytest.approx(list(acf(np.eye(10)[3] * 5, 3)))
+    assert list(sparse_acf(np.array([], dtype=np.int64), np.array([]), 10, 3)) == [1.0, 0.0, 0.0, 0.0]
 
-    rows = [("2016-08-02 10:00:00", "TCP", "a", "b", 80, 1, 1, 1, 1, 0.1, "......"),
-            ("2022-06-04 10:00:00", "TCP", "a", "b", 80, 1, 1, 1, 1, 0.1, "......")]
-    t = CIDDS_BI.validate(pd.DataFrame(rows, columns=CIDDS_BI.names))
-    with pytest.raises(ValueError, match="acf: the real flows span .* more than"):
-        ACF()(t, t, CIDDS_BI)
+
+def test_acf_scores_a_trace_spanning_months_and_agrees_with_the_dense_grid(monkeypatch):
+    import secgen_bench.metrics.temporal as temporal
+
+    rng = np.random.default_rng(6)
+    # a burst per day for 60 days: twice the month a dense grid may cover
+    secs = np.concatenate([d * 86_400 + np.arange(0, 600, 3) for d in range(60)])
+    vals = 500 + 400 * np.sin(2 * np.pi * secs / 90)
+    real = _flows(secs, vals, rng)
+    synth = _flows(secs, rng.permutation(vals), rng)
+    long_trace = ACF()(real, synth, S)
+    assert long_trace.breakdown["seconds"] > temporal.MAX_GRID_SECONDS
+    assert 0 < long_trace.value < 2
+    monkeypatch.setattr(temporal, "MAX_GRID_SECONDS", 10**9)  # the dense path on the same 60 days
+    dense = ACF()(real, synth, S)
+    assert long_trace.value == pytest.approx(dense.value, abs=1e-9)
+    assert long_trace.breakdown == pytest.approx(dense.breakdown, abs=1e-9)
+
+
+def test_acf_on_too_little_traffic_is_not_applicable_not_an_error():
+    from secgen_bench.metrics.base import NotApplicable
+
+    t = _flows(np.array([0, 1]), np.array([10.0, 20.0]), np.random.default_rng(0))
+    with pytest.raises(NotApplicable, match="at least 3 seconds"):
+        ACF()(t, t, S)

@@ -100,16 +100,19 @@ def test_identical_tables_score_zero_and_order_does_not_matter():
     assert ACFDiff()(real, shuffled, CIDDS_BI).value == ACFDiff()(real, example_table(GENERATED), CIDDS_BI).value
 
 
-def test_acf_diff_refuses_disjoint_or_too_long_spans():
+def test_acf_diff_refuses_disjoint_spans_and_scores_long_ones_on_their_overlap():
     real = example_table(REAL)
     later = real.copy()
     later["Date first seen"] += pd.Timedelta(days=1)
     with pytest.raises(ValueError, match="share 0 second"):
         ACFDiff()(real, later, CIDDS_BI)
-    far = pd.concat([real, later.assign(**{"Date first seen": later["Date first seen"] + pd.Timedelta(days=40)})],
+    # Only the overlap is laid out per second: a synthetic table spanning 40 days around it is scored,
+    # and what lies outside the overlap does not move the number.
+    far = pd.concat([real, real.assign(**{"Date first seen": real["Date first seen"] + pd.Timedelta(days=40)})],
                     ignore_index=True)
-    with pytest.raises(ValueError, match="acf-diff: the synthetic flows span"):
-        ACFDiff()(real, far, CIDDS_BI)
+    res = ACFDiff()(real, far, CIDDS_BI)
+    assert res.breakdown["seconds"] == ACFDiff()(real, real, CIDDS_BI).breakdown["seconds"]
+    assert res.value == ACFDiff()(real, real, CIDDS_BI).value
 
 
 # ---- lstm-next-flow -----------------------------------------------------------------------------

@@ -14,8 +14,8 @@ The metric value is the mean over the columns In Byte, Out Byte, In Packet, Out 
 Duration (found by role and direction); the per-column scores are in the breakdown under those
 names. Values are about 1e-5 on a week of traffic, since n is the overlap in seconds. Unlike the
 project's ``acf`` metric it keeps every quirk of the artefact (lag 0, all lags, divisor n), so
-its numbers are comparable with the paper's. A span over 31 days is refused (the dense grid
-would not fit in memory).
+its numbers are comparable with the paper's. Only the overlap is laid out per second, so tables
+may span years; an overlap over 2^25 s (388 days) is ``n/a`` (its FFT would pass ~1.6 GB).
 """
 from __future__ import annotations
 
@@ -23,9 +23,13 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.metrics._columns import numeric, require
-from secgen_bench.metrics.base import Direction, Metric, MetricResult
-from secgen_bench.metrics.temporal import BARTLETT_Z, MAX_GRID_SECONDS
+from secgen_bench.metrics.base import Direction, Metric, MetricResult, NotApplicable
+from secgen_bench.metrics.temporal import BARTLETT_Z
 from secgen_bench.schema import FlowSchema, Role, SchemaError
+
+# Every lag 0..n-1 of the overlap is an FFT of size 2^ceil(log2(2n - 1)): 2^25 s (388 days) keeps
+# one column's transform near 1.6 GB. Only the overlap counts: tables may span years around it.
+MAX_OVERLAP_SECONDS = 1 << 25
 
 # paper label -> (role, direction) of the column it names
 PAPER_COLUMNS = {
@@ -113,20 +117,16 @@ class ACFDiff(Metric):
             raise ValueError(f"{self.name}: schema {schema.name!r} has no timestamp column (temporal metric)")
         columns = paper_numerical_columns(schema, self.name)
         require([("real", real), ("synthetic", synthetic)], [ts, *columns.values()], self.name)
-        secs = {}
-        for which, table in (("real", real), ("synthetic", synthetic)):
-            s = whole_seconds(table, ts)
-            span = int(s.max() - s.min()) + 1
-            if span > MAX_GRID_SECONDS:
-                raise ValueError(f"{self.name}: the {which} flows span {span:,} s, more than the "
-                                 f"{MAX_GRID_SECONDS:,} s a 1-second series may cover")
-            secs[which] = s
+        secs = {which: whole_seconds(table, ts) for which, table in (("real", real), ("synthetic", synthetic))}
         start = int(max(secs["real"].min(), secs["synthetic"].min()))
         stop = int(min(secs["real"].max(), secs["synthetic"].max()))
         n = stop - start + 1
         if n < 2:
-            raise ValueError(f"{self.name}: the real and synthetic flows share {max(n, 0)} second(s) of time; "
-                             "the ACF difference needs more than 1 second of overlap")
+            raise NotApplicable(f"{self.name}: the real and synthetic flows share {max(n, 0)} second(s) of time; "
+                                "the ACF difference needs more than 1 second of overlap")
+        if n > MAX_OVERLAP_SECONDS:
+            raise NotApplicable(f"{self.name}: the real and synthetic flows overlap for {n:,} s; every lag's ACF "
+                                f"needs an FFT of the whole overlap, capped at {MAX_OVERLAP_SECONDS:,} s (~1.6 GB)")
         breakdown: dict[str, float] = {"seconds": float(n)}
         scores = []
         for label, col in columns.items():

@@ -24,6 +24,15 @@ class Direction(str, Enum):
     CLOSEST = "closest"  # closest to the Reference row's value is best
 
 
+class NotApplicable(ValueError):
+    """This input cannot be scored by this metric (too short, no overlap in time, a column it needs is absent).
+
+    Raised by a metric's ``compute``; the harness records the metric as ``n/a`` with this
+    message as its reason, not as an error, so one metric never fails a whole ``evaluate`` or
+    ``run``. A ValueError, so callers that catch bad input keep working.
+    """
+
+
 @dataclass
 class MetricResult:
     value: float

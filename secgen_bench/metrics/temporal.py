@@ -12,7 +12,9 @@
    from its own first second instead and cut both to the shorter length.
 3. ACF of each series, lags 0..L with L = min(len - 1, ``max_lag``), as
    ``statsmodels.tsa.stattools.acf`` (demeaned, not adjusted); a constant
-   series has ACF 0 at every lag >= 1.
+   series has ACF 0 at every lag >= 1. Series longer than a month are never laid out on a
+   dense grid: their ACF comes from the busy seconds alone (:func:`sparse_acf`, exact), so
+   memory grows with the flows, not with the span of the trace.
 4. Significant lags: lags k >= 1 where the real ACF lies outside Bartlett's
    95 % band, |acf_k| >= 1.96 * sqrt((1 + 2 * sum_{j<k} acf_j^2) / N).
 5. Column score = mean over the significant lags of |acf_real(k) -
@@ -36,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.metrics._columns import need_columns, numeric, require
-from secgen_bench.metrics.base import Direction, Metric, MetricResult
+from secgen_bench.metrics.base import Direction, Metric, MetricResult, NotApplicable
 
 BARTLETT_Z = 1.959963984540054  # two-sided 95 %
 
@@ -64,28 +66,65 @@ def bartlett_significant(r: np.ndarray, n: int, z: float = BARTLETT_Z) -> np.nda
     return lags[np.abs(r[1:]) >= z * np.sqrt(var[1:])]
 
 
-MAX_GRID_SECONDS = 31 * 24 * 3600  # a month of 1-second bins (~2.7M per column) at most
+MAX_GRID_SECONDS = 31 * 24 * 3600  # up to a month, a dense 1-second grid (~2.7M bins); beyond it, sparse
 
 
-def per_second_sums(table: pd.DataFrame, ts: str, cols: list[str], metric: str, which: str) -> pd.DataFrame:
+def second_sums(table: pd.DataFrame, ts: str, cols: list[str], metric: str, which: str) -> pd.DataFrame:
+    """Sums of ``cols`` per whole second, for the seconds that have traffic only (sorted datetime index)."""
     seconds = table[ts].astype("datetime64[ns]").dt.floor("s")
     frame = pd.DataFrame({c: numeric(table[c], metric, which) for c in cols})
     frame.index = seconds.to_numpy()
-    sums = frame.groupby(level=0).sum()
-    span = int((sums.index.max() - sums.index.min()) / pd.Timedelta(seconds=1)) + 1
-    if span > MAX_GRID_SECONDS:
-        # A capture spanning years (e.g. two bursts far apart) would need a dense grid of
-        # hundreds of millions of seconds: refuse with a clear error instead of exhausting memory.
-        raise ValueError(f"{metric}: the {which} flows span {span:,} s, more than the {MAX_GRID_SECONDS:,} s "
-                         f"a 1-second series may cover")
-    grid = pd.date_range(sums.index.min(), sums.index.max(), freq="s")
-    return sums.reindex(grid, fill_value=0.0)
+    return frame.groupby(level=0).sum()
+
+
+def _span_seconds(first, last) -> int:
+    return int((last - first) / pd.Timedelta(seconds=1)) + 1
+
+
+def sparse_acf(offsets: np.ndarray, values: np.ndarray, n: int, nlags: int) -> np.ndarray:
+    """:func:`acf` of a length-``n`` series that is 0 except ``values`` at the sorted ``offsets``.
+
+    The same quantity without the dense grid, so a trace spanning months needs memory for its
+    busy seconds only: with mean mu, sum_t (x_t - mu)(x_{t+k} - mu) over t < n - k equals
+    S_k - mu (A_k + B_k) + (n - k) mu^2, where S_k = sum_t x_t x_{t+k} (pairs of busy seconds k
+    apart, found by binary search), A_k the sum over t < n - k and B_k over t >= k.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    total = float(values.sum())
+    mu = total / n
+    prefix = np.concatenate([[0.0], np.cumsum(values)])
+    acov = np.empty(nlags + 1)
+    for k in range(nlags + 1):
+        j = np.searchsorted(offsets, offsets + k)
+        hit = j < len(offsets)
+        hit[hit] = offsets[j[hit]] == offsets[hit] + k
+        s_k = float(np.dot(values[hit], values[j[hit]]))
+        a_k = prefix[np.searchsorted(offsets, n - k)]
+        b_k = total - prefix[np.searchsorted(offsets, k)]
+        acov[k] = (s_k - mu * (a_k + b_k) + (n - k) * mu * mu) / n
+    out = np.zeros(nlags + 1)
+    out[0] = 1.0
+    if acov[0] > 1e-12 * max(1.0, float(np.dot(values, values)) / n):
+        out[1:] = acov[1:] / acov[0]
+    return out
+
+
+def series_acf(sums: pd.DataFrame, column: str, start, length: int, nlags: int) -> np.ndarray:
+    """ACF of ``column``'s 1-second series of ``length`` seconds from ``start`` (empty seconds are 0).
+
+    Dense (FFT) up to :data:`MAX_GRID_SECONDS`, sparse beyond: the two agree to rounding."""
+    if length <= MAX_GRID_SECONDS:
+        grid = pd.date_range(start, periods=length, freq="s")
+        return acf(sums[column].reindex(grid, fill_value=0.0).to_numpy(), nlags)
+    offsets = ((sums.index - start) / pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
+    return sparse_acf(offsets, sums[column].to_numpy(dtype=np.float64), length, nlags)
 
 
 def _timestamp(metric: Metric, schema) -> str:
     ts = schema.timestamp
     if ts is None:
-        raise ValueError(f"{metric.name}: schema {schema.name!r} has no timestamp column (temporal metric)")
+        raise NotApplicable(f"{metric.name}: schema {schema.name!r} has no timestamp column (temporal metric)")
     return ts
 
 
@@ -110,24 +149,29 @@ class ACF(Metric):
         cols = schema.continuous
         need_columns(cols, self.name, "continuous", schema)
         require([("real", real), ("synthetic", synthetic)], [ts, *cols], self.name)
-        r = per_second_sums(real, ts, cols, self.name, "real")
-        s = per_second_sums(synthetic, ts, cols, self.name, "synthetic")
-        common = r.index.intersection(s.index)
-        if len(common) >= self.min_overlap:
-            r, s = r.loc[common], s.loc[common]
+        r = second_sums(real, ts, cols, self.name, "real")
+        s = second_sums(synthetic, ts, cols, self.name, "synthetic")
+        lo, hi = max(r.index[0], s.index[0]), min(r.index[-1], s.index[-1])
+        common = _span_seconds(lo, hi) if hi >= lo else 0
+        if common >= self.min_overlap:
+            starts, length = (lo, lo), common
+            r, s = r.loc[lo:hi], s.loc[lo:hi]
             aligned = "overlap"
         else:
-            length = min(len(r), len(s))
-            r, s = r.iloc[:length], s.iloc[:length]
+            length = min(_span_seconds(r.index[0], r.index[-1]), _span_seconds(s.index[0], s.index[-1]))
+            starts = (r.index[0], s.index[0])
+            r = r.loc[:starts[0] + pd.Timedelta(seconds=length - 1)]
+            s = s.loc[:starts[1] + pd.Timedelta(seconds=length - 1)]
             aligned = "own start"
-        if len(r) < 3:
-            raise ValueError(f"{self.name}: need at least 3 seconds of traffic to compare, got {len(r)}")
-        nlags = min(len(r) - 1, self.max_lag)
-        breakdown: dict[str, float] = {"seconds": float(len(r)), "aligned_on_overlap": float(aligned == "overlap")}
+        if length < 3:
+            raise NotApplicable(f"{self.name}: need at least 3 seconds of traffic to compare, got {length}")
+        nlags = min(length - 1, self.max_lag)
+        breakdown: dict[str, float] = {"seconds": float(length), "aligned_on_overlap": float(aligned == "overlap")}
         scores = []
         for c in cols:
-            ra, sa = acf(r[c].to_numpy(), nlags), acf(s[c].to_numpy(), nlags)
-            lags = bartlett_significant(ra, len(r))
+            ra = series_acf(r, c, starts[0], length, nlags)
+            sa = series_acf(s, c, starts[1], length, nlags)
+            lags = bartlett_significant(ra, length)
             score = float(np.mean(np.abs(ra[lags] - sa[lags]))) if len(lags) else 0.0
             scores.append(score)
             breakdown[c] = score
@@ -167,7 +211,7 @@ class LagCorr(Metric):
         mats = []
         for which, t in (("real", real), ("synthetic", synthetic)):
             if len(t) <= self.lags + 2:
-                raise ValueError(f"{self.name}: {which} table needs more than {self.lags + 2} flows, got {len(t)}")
+                raise NotApplicable(f"{self.name}: {which} table needs more than {self.lags + 2} flows, got {len(t)}")
             x = np.column_stack([numeric(t[c], self.name, which) for c in cols])
             # time order; flows at the same instant ordered by their values, so that the table's row order
             # cannot change the result (rows equal in time and values are interchangeable here)
