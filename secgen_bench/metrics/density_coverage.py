@@ -16,7 +16,11 @@ One-hot columns are not materialised: each becomes an integer code and the
 engine (``_prdc_torch``, or ``_prdc_numpy`` without torch) adds 2 to the squared distance per differing code,
 which is the squared Euclidean distance between the two one-hot vectors.
 Density and Coverage come from one pass; the last few results are cached so
-that scoring both metrics on the same tables costs one computation.
+that scoring both metrics on the same tables costs one computation. Tables of
+more than ``APPROX_MIN_ROWS`` rows on a CPU go to the approximate FAISS engine
+(``_prdc_approx``: bounded candidate sets, exact re-ranking; its breakdown says
+``approximate`` and how often a ball was saturated); ``mode="exact"`` forces the
+exact engines at any size.
 """
 from __future__ import annotations
 
@@ -67,18 +71,52 @@ _CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
 _CACHE_SIZE = 4
 
 
-def density_coverage_result(real, synthetic, schema, *, k=5, device="auto", mode="auto", block=None) -> dict:
+# Above this many rows in either table, on a CPU with faiss installed, ``mode="auto"`` takes the
+# approximate engine (``_prdc_approx``): the exact one needs ~5 min at 200k x 200k and grows as n m.
+# Below it, on a GPU, and in the paper reproduction (10,000-row samples) the exact engines run.
+APPROX_MIN_ROWS = 200_000
+
+
+def use_approx(mode: str, n: int, m: int, device: str | None) -> bool:
+    """Whether Density/Coverage take the approximate FAISS engine for tables of n and m rows."""
+    if mode != "auto":
+        return mode == "approx"
+    if max(n, m) <= APPROX_MIN_ROWS or device not in (None, "auto", "cpu"):
+        return False
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    if device in (None, "auto"):
+        try:
+            import torch
+        except ImportError:
+            return True
+        return not torch.cuda.is_available()  # a GPU runs the exact blocked kernel in minutes
+    return True
+
+
+def density_coverage_result(real, synthetic, schema, *, k=5, device="auto", mode="auto", block=None,
+                            seed=0) -> dict:
     from secgen_bench.metrics.knn_engine import engine
 
-    density_coverage = engine().density_coverage
-    key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint(), k, mode, block, device)
+    approx = use_approx(mode, len(real), len(synthetic), device)
+    key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint(), k, mode, block, device,
+           seed if approx else None)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     r_num, s_num, r_codes, s_codes, hot, num = encode(real, synthetic, schema)
-    res = density_coverage(r_num, s_num, r_codes, s_codes, k=k, mode=mode, device=device, block=block)
+    extra = {}
+    if approx:
+        from secgen_bench.metrics import _prdc_approx
+
+        res = _prdc_approx.density_coverage(r_num, s_num, r_codes, s_codes, k=k, seed=seed)
+        extra = {"approximate": 1.0, "saturated_share": res.saturated}
+    else:
+        res = engine().density_coverage(r_num, s_num, r_codes, s_codes, k=k, mode=mode, device=device, block=block)
     out = {"density": res.density, "coverage": res.coverage, "mode": res.mode, "device": res.device,
-           "one_hot": hot, "numeric": num}
+           "one_hot": hot, "numeric": num, "extra": extra}
     _CACHE[key] = out
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -91,15 +129,15 @@ class _DensityCoverageMetric(Metric):
     def __init__(self, k: int = 5, device: str | None = "auto", mode: str = "auto", block: int | None = None):
         if int(k) < 1:
             raise ValueError(f"{self.name}: k must be >= 1, got {k}")
-        if mode not in ("auto", "exact", "fast"):
-            raise ValueError(f"{self.name}: mode must be 'auto', 'exact' or 'fast', not {mode!r}")
+        if mode not in ("auto", "exact", "fast", "approx"):
+            raise ValueError(f"{self.name}: mode must be 'auto', 'exact', 'fast' or 'approx', not {mode!r}")
         self.k, self.device, self.mode, self.block = int(k), device, mode, block
 
     def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
         out = density_coverage_result(real, synthetic, schema, k=self.k, device=self.device, mode=self.mode,
-                                      block=self.block)
+                                      block=self.block, seed=seed)
         return MetricResult(out[self.key], {"one_hot_columns": len(out["one_hot"]),
-                                            "numeric_columns": len(out["numeric"])})
+                                            "numeric_columns": len(out["numeric"]), **out["extra"]})
 
 
 class Density(_DensityCoverageMetric):
