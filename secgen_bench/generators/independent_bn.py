@@ -27,7 +27,7 @@ import pandas as pd
 
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.bn_config import BN_PROFILES, BNConfig
-from secgen_bench.generators.common.subsample import subsample_rows
+from secgen_bench.generators.common.subsample import subsample_rows, training_rows
 
 
 class IndependentBN(Generator):
@@ -39,7 +39,9 @@ class IndependentBN(Generator):
     requires = ("pgmpy", "sklearn")
 
     def _fit(self, table: pd.DataFrame, schema, *, seed: int) -> None:
+        offered = len(table)
         table = subsample_rows(table, self.config.max_train_rows, seed)
+        self.training_rows_ = training_rows(len(table), offered, self.config.max_train_rows)
         self.codec_ = self.config.codec().fit(table, schema, seed=seed)
         codes = self.codec_.encode(table)
         self.bn_ = self.config.learn(codes, self.codec_.cardinalities, seed)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.generators.base import Generator
-from secgen_bench.generators.common.subsample import subsample_rows
+from secgen_bench.generators.common.subsample import subsample_rows, training_rows
 from secgen_bench.schema import Role
 
 TABLE = "flows"
@@ -143,7 +143,9 @@ class _SDVGenerator(Generator):
         from secgen_bench.generators.common.discretize import CategoryCodec
 
         cfg = self.config
+        offered = len(table)
         table = subsample_rows(table, cfg.max_train_rows, seed)
+        self.training_rows_ = training_rows(len(table), offered, cfg.max_train_rows)
         ts = schema.timestamp
         frame = table.copy()
         if ts is not None:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.bn_config import BN_PROFILES, BNConfig
+from secgen_bench.generators.common.subsample import training_rows
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class SequenceBN(Generator):
         if max_windows and n_windows > max_windows:
             starts = np.sort(np.random.default_rng(seed).choice(starts, max(max_windows, 1), replace=False))
         rows = (starts[:, None] + np.arange(k)[None, :]).ravel()
+        self.training_rows_ = training_rows(len(rows), len(table), self.config.max_train_rows)
         table = table.iloc[rows].reset_index(drop=True)
 
         self.codec_ = self.config.codec().fit(table, schema, seed=seed)
