@@ -177,14 +177,17 @@ class _SDVGenerator(Generator):
         self.budget_ = self._budget()
 
     def _budget(self):
-        """SDV trains a fixed number of epochs, so the verdict is post hoc, on the per-epoch mean loss."""
+        """SDV trains a fixed number of epochs and cannot stop early (SDV 2.0 / ctgan 0.12: ``fit`` builds new
+        networks and optimisers on every call, takes no callback, and its per-call ``epochs`` is deprecated),
+        so the verdict is post hoc, on the per-epoch mean loss, and the criterion says why."""
         from secgen_bench.budget import paper_setting, post_hoc
 
         losses = self.synthesizer_.get_loss_values()
         column = "Generator Loss" if "Generator Loss" in losses else "Loss"
         curve = losses.groupby("Epoch", sort=True)[column].mean().tolist()
         return post_hoc("epochs", self.config.epochs, paper_setting(type(self), "epochs"), self.config.epochs, curve,
-                        per=f"SDV's per-epoch mean {column.lower()}")
+                        per=f"SDV's per-epoch mean {column.lower()}; cannot stop early: SDV's fit rebuilds the "
+                            "networks on every call and takes no callback, so all epochs run")
 
     def _sample(self, n: int, *, seed: int) -> pd.DataFrame:
         import warnings
