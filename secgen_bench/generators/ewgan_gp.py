@@ -22,7 +22,7 @@ output (the paper writes flags as six binary attributes; one-hot works for any
 flag format). The paper trains with the two time-scale update rule (TTUR);
 that is available through ``lr_critic`` / ``lr_generator`` with ``n_critic=1``,
 while our profiles use the classic 5 critic steps. ``quick``/``default`` use
-Adam with learning rate 1e-3 so that 300-2,000 generator steps get somewhere
+Adam with learning rate 1e-3 so that a few hundred to a few thousand generator steps get somewhere
 (``paper`` keeps WGAN-GP's 1e-4). Network widths and iteration counts are ours:
 the ``paper`` profile is an estimate, as the paper's training length does not
 transfer to other data. The ``default`` profile stops early (ours, the paper
@@ -56,7 +56,7 @@ class EWGANGPConfig:
     noise_dim: int = 64
     hidden: int = 128
     layers: int = 3
-    iterations: int = 2000
+    iterations: int = 4000  # the cap: the default profile stops earlier when its distance stops improving
     batch_size: int = 128
     n_critic: int = 5
     gp_lambda: float = 10.0

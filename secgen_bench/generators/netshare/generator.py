@@ -72,7 +72,7 @@ class NetShareConfig:
     rnn_hidden: int = 100
     d_hidden: int = 200
     d_layers: int = 3
-    epochs: int = 60
+    epochs: int = 120       # the cap: the default profile stops earlier when its distance stops improving
     batch_size: int = 100
     lr: float = 1e-3
     gp_lambda: float = 10.0
