@@ -53,6 +53,15 @@ def test_gan_stops_before_the_cap_when_its_criterion_holds(name, options, units,
     assert distances[-1] >= min(distances[:-1]) * (1 - 1e-3), "it stopped on a value that was no better"
 
 
+def test_a_higher_cap_changes_nothing_when_training_stops_before_the_old_one():
+    from secgen_bench.generators.ewgan_gp import EWGANGP
+
+    fits = [EWGANGP(patience=1, eval_every=5, iterations=cap, **EWGAN).fit(tiny_flows(400), TINY_SCHEMA, seed=1)
+            for cap in (300, 600)]
+    assert fits[0].budget_.converged and fits[0].budget_.done == fits[1].budget_.done
+    assert fits[0].sample(50, seed=2).equals(fits[1].sample(50, seed=2)), "evaluations leave the training alone"
+
+
 @pytest.mark.parametrize("name, options, cap", [
     ("ewgan-gp", {**EWGAN, "iterations": 30, "eval_every": 5}, "iterations"),
     ("netshare", {**NETSHARE, "epochs": 4, "eval_every": 1}, "epochs"),
