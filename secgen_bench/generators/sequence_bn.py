@@ -16,7 +16,7 @@ left over after the last full window are not used for training; a sampled
 window whose last flow would fall after the training range is shifted back
 so it ends at the last training time (keeping its inter-arrival times); when
 ``n`` is not a multiple of k the last window is cut; training windows beyond
-``max_train_rows / k`` are subsampled (seeded). Without a timestamp column
+``max_train_rows / k`` are subsampled (seeded; no cap in ``default``). Without a timestamp column
 the windows follow row order and no inter-arrival times are modelled.
 """
 from __future__ import annotations
