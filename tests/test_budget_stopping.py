@@ -116,3 +116,18 @@ def test_a_binding_row_cap_reaches_job_json_and_the_budget_column(tmp_path):
     info = json.loads((out / "leaderboard.json").read_text())[0]["info"]["independent-bn"]
     assert info["training_rows"]["capped"] and info["training_rows"]["text"] == f"rows 300/{rows['offered']:,}"
     assert f"rows 300/{rows['offered']:,}" in (out / "leaderboard.md").read_text()
+
+
+def test_a_reused_cached_sample_keeps_the_budget_and_rows_of_the_fit_that_made_it(tmp_path):
+    from secgen_bench.runner.samples import cache_sample, cached_making_of
+
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "synthetic.csv").write_text("a\n1\n")
+    budget = {"units": "steps", "done": 1200, "cap": 4000, "converged": True}
+    rows = {"used": 300, "offered": 1050, "cap": 300}
+    (job / "job.json").write_text(json.dumps({"timings": {"fit_s": 2.0}, "resources": {}, "budget": budget,
+                                              "training_rows": rows}))
+    cache_sample("budget-test-key", job)
+    making = cached_making_of("budget-test-key")
+    assert making["budget"] == budget and making["training_rows"] == rows and making["timings"]["fit_s"] == 2.0
