@@ -56,7 +56,7 @@ def compact(budget: Mapping[str, Any] | None) -> str:
 
 BUDGET_LEGEND = ("Budget: units done / the paper's setting (ep epochs, st steps, rd rounds, it iterations); "
                  "✓ converged by the generator's stated criterion, ✗ not (stopped by the profile's cap or time); "
-                 "job.json holds the criterion.")
+                 "'rows used/offered' when a training-row cap left rows out; job.json holds the criterion.")
 
 
 def summarize_budgets(budgets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -74,6 +74,18 @@ def summarize_budgets(budgets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         text += f" ({n_conv}/{len(budgets)} ✓)"
     out["text"] = text
     return out
+
+
+def summarize_rows(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One leaderboard row's training rows from its seeds' ``training_rows`` records (used, offered, cap);
+    ``capped`` when the cap left rows out for some seed, and then ``text`` says ``rows 4,000/5,600``."""
+    used = sorted({int(r.get("used") or 0) for r in records})
+    offered = sorted({int(r.get("offered") or 0) for r in records})
+    cap = records[0].get("cap")
+    capped = any(r.get("cap") and int(r.get("offered") or 0) > int(r["cap"]) for r in records)
+    span = (lambda v: f"{v[0]:,}" if len(v) == 1 else f"{v[0]:,}–{v[-1]:,}")  # noqa: E731
+    return {"used": used[0] if len(used) == 1 else used, "offered": offered[0] if len(offered) == 1 else offered,
+            "cap": cap, "capped": capped, "text": f"rows {span(used)}/{span(offered)}" if capped else ""}
 
 
 def loss_plateaued(losses: Sequence[float]) -> bool:

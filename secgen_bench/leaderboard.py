@@ -30,7 +30,7 @@ import pandas as pd
 
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
-from secgen_bench.budget import BUDGET_LEGEND, summarize_budgets
+from secgen_bench.budget import BUDGET_LEGEND, summarize_budgets, summarize_rows
 from secgen_bench.metric_families import families_text
 from secgen_bench.runner.plan import REFERENCE, UNRANKED
 from secgen_bench.runner.planned import planned_records
@@ -141,7 +141,7 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
         try:
             d = acc.setdefault(rec["dataset"]["label"], {}).setdefault(
                 rec["generator"]["name"], {"fit_s": [], "sample_s": [], "peak_rss_mb": [], "status": {},
-                                            "budgets": []})
+                                            "budgets": [], "training_rows": []})
             t, r = rec.get("timings") or {}, rec.get("resources") or {}
             for k, src in (("fit_s", t), ("sample_s", t), ("peak_rss_mb", r)):
                 if src.get(k) is not None:
@@ -149,6 +149,8 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
             d["status"][rec["status"]] = d["status"].get(rec["status"], 0) + 1
             if isinstance(rec.get("budget"), dict):
                 d["budgets"].append(rec["budget"])
+            if isinstance(rec.get("training_rows"), dict):
+                d["training_rows"].append(rec["training_rows"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise _broken(path, exc) from None
     for gens in acc.values():
@@ -158,6 +160,9 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
             budgets = d.pop("budgets")
             if budgets:
                 d["budget"] = summarize_budgets(budgets)
+            rows = d.pop("training_rows")
+            if rows:
+                d["training_rows"] = summarize_rows(rows)
     return acc
 
 
@@ -255,14 +260,19 @@ def _header(board: Board) -> list[str]:
 
 
 def has_budgets(board: Board) -> bool:
-    """Whether a row of ``board`` records a training budget (then the board shows the budget column)."""
-    return any(i.get("budget") for i in board.info.values())
+    """Whether a row of ``board`` records a training budget or a binding training-row cap (then the board
+    shows the budget column)."""
+    return any(i.get("budget") or (i.get("training_rows") or {}).get("capped") for i in board.info.values())
 
 
 def budget_text(board: Board, gen: str) -> str:
-    """``25/300 ep ✗`` for a generator that records a budget, ``-`` for the others."""
-    budget = board.info.get(gen, {}).get("budget")
-    return budget["text"] if budget else "-"
+    """``25/300 ep ✗`` for a generator that records a budget, with ``rows 4,000/5,600`` when a training-row cap
+    left rows out; ``-`` for the others."""
+    info = board.info.get(gen, {})
+    parts = [info["budget"]["text"]] if info.get("budget") else []
+    if (info.get("training_rows") or {}).get("capped"):
+        parts.append(info["training_rows"]["text"])
+    return ", ".join(parts) or "-"
 
 
 def _row(board: Board, gen: str, digits: int = 3, ranks: bool = True, intervals: bool = False) -> list[str]:
@@ -326,7 +336,7 @@ def to_csv(boards: list[Board]) -> str:
             row = {"dataset": b.dataset, "generator": g, "average_rank": b.avg_rank.get(g)}
             if has_budgets(b):
                 budget = b.info.get(g, {}).get("budget") or {}
-                row["budget"], row["converged"] = budget.get("text"), budget.get("converged")
+                row["budget"], row["converged"] = budget_text(b, g), budget.get("converged")
             for m in b.metrics:
                 c = b.rows[g][m]
                 row[f"{m}_mean"], row[f"{m}_std"], row[f"{m}_rank"], row[f"{m}_status"] = c.mean, c.std, c.rank, c.status

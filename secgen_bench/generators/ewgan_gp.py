@@ -22,10 +22,14 @@ output (the paper writes flags as six binary attributes; one-hot works for any
 flag format). The paper trains with the two time-scale update rule (TTUR);
 that is available through ``lr_critic`` / ``lr_generator`` with ``n_critic=1``,
 while our profiles use the classic 5 critic steps. ``quick``/``default`` use
-Adam with learning rate 1e-3 so that 300-2,000 generator steps get somewhere
+Adam with learning rate 1e-3 so that a few hundred to a few thousand generator steps get somewhere
 (``paper`` keeps WGAN-GP's 1e-4). Network widths and iteration counts are ours:
 the ``paper`` profile is an estimate, as the paper's training length does not
-transfer to other data.
+transfer to other data. The ``default`` profile stops early (ours, the paper
+trains a fixed length): 10% of the training flows are held out (not trained
+on) and training stops when the sliced Wasserstein distance of generated flows
+to them stops improving (:mod:`common.early_stopping`), ``iterations`` being
+the cap; ``quick`` and ``paper`` train all their iterations on every flow.
 """
 from __future__ import annotations
 
@@ -34,9 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from secgen_bench.budget import paper_setting, post_hoc
+from secgen_bench.budget import Budget, paper_setting, post_hoc
 from secgen_bench.config import check_option_bounds
 from secgen_bench.generators.base import Generator
+from secgen_bench.generators.common import early_stopping
+from secgen_bench.generators.common.early_stopping import held_out_split
 from secgen_bench.generators.common.ip2vec import IP2Vec
 from secgen_bench.generators.common.torch_support import seeded, torch_generator
 
@@ -50,18 +56,24 @@ class EWGANGPConfig:
     noise_dim: int = 64
     hidden: int = 128
     layers: int = 3
-    iterations: int = 2000
+    iterations: int = 4000  # the cap: the default profile stops earlier when its distance stops improving
     batch_size: int = 128
     n_critic: int = 5
     gp_lambda: float = 10.0
     lr_generator: float = 1e-3
     lr_critic: float = 1e-3
     cpu_threads: int = 1    # torch intra-op threads on CPU; 0 = torch default
+    patience: int = 4       # early stopping: evaluations without a better distance; 0 = train all iterations
+    eval_every: int = 100   # generator steps between evaluations
+    val_fraction: float = 0.1   # share of the training flows held out (not trained on) to measure samples against
 
     def __post_init__(self) -> None:
         check_option_bounds(self, at_least_one=("embed_dim", "ip2vec_epochs", "noise_dim", "hidden", "layers",
-                                                "iterations", "batch_size", "n_critic"),
-                            positive=("lr_generator", "lr_critic"), non_negative=("gp_lambda", "cpu_threads"))
+                                                "iterations", "batch_size", "n_critic", "eval_every"),
+                            positive=("lr_generator", "lr_critic"),
+                            non_negative=("gp_lambda", "cpu_threads", "patience"))
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"option 'val_fraction' must be in (0, 1), got {self.val_fraction}")
 
 
 class EWGANGP(Generator):
@@ -72,9 +84,10 @@ class EWGANGP(Generator):
     description = "WGAN-GP over flows with IP2Vec embeddings of IPs/ports/protocol, nearest-embedding decoding."
     Config = EWGANGPConfig
     PROFILES = {
-        "quick": {"ip2vec_epochs": 3, "hidden": 128, "layers": 2, "iterations": 300, "batch_size": 128},
+        "quick": {"ip2vec_epochs": 3, "hidden": 128, "layers": 2, "iterations": 300, "batch_size": 128,
+                  "patience": 0},
         "paper": {"ip2vec_epochs": 20, "hidden": 512, "layers": 3, "iterations": 50000, "batch_size": 100,
-                  "lr_generator": 1e-4, "lr_critic": 1e-4},
+                  "lr_generator": 1e-4, "lr_critic": 1e-4, "patience": 0},
     }
     requires = ("torch",)
     uses_gpu = True
@@ -174,9 +187,13 @@ class EWGANGP(Generator):
             self.emb_mean_ = stacked.mean(0)
             self.emb_std_ = stacked.std(0) + 1e-8
         data = self._encode(table)
+        rows, held = held_out_split(len(data), cfg.val_fraction, seed) if cfg.patience else (None, np.arange(0))
+        stopper = early_stopping.Patience(cfg.patience) if len(held) else None
+        held_data, data = (data[held], data[rows]) if stopper else (None, data)
         width = data.shape[1]
         with seeded(seed, self.device, self.config.cpu_threads) as torch:
             gen = torch_generator(seed, self.device)
+            eval_gen = torch_generator(seed + 1, self.device)   # evaluations leave the training's stream alone
             hidden = [cfg.hidden] * cfg.layers
             self.generator_ = mlp([cfg.noise_dim, *hidden, width]).to(self.device)
             self.critic_ = mlp([width, *hidden, 1], activation=lambda: torch.nn.LeakyReLU(0.2)).to(self.device)
@@ -189,8 +206,15 @@ class EWGANGP(Generator):
                 z = torch.randn((batch, cfg.noise_dim), generator=gen, device=self.device)
                 return apply_blocks(self.generator_(z), self.blocks_)
 
+            def distance() -> float:
+                with torch.no_grad():
+                    z = torch.randn((early_stopping.EVAL_ROWS, cfg.noise_dim), generator=eval_gen, device=self.device)
+                    fake = apply_blocks(self.generator_(z), self.blocks_).cpu().numpy()
+                return early_stopping.sliced_wasserstein(fake, held_data, seed)
+
             self.loss_history_ = []
-            for _ in range(cfg.iterations):
+            converged, best_state = False, None
+            for step in range(cfg.iterations):
                 for _ in range(cfg.n_critic):
                     real = real_all[torch.randint(0, len(data), (batch,), generator=gen, device=self.device)]
                     with torch.no_grad():
@@ -205,9 +229,35 @@ class EWGANGP(Generator):
                 loss_g.backward()
                 opt_g.step()
                 self.loss_history_.append(float(wasserstein.detach()))
+                done = step + 1
+                if stopper and (done % cfg.eval_every == 0 or done == cfg.iterations):
+                    stop = stopper.update(distance())
+                    if stopper.improved:
+                        best_state = {k: v.detach().clone() for k, v in self.generator_.state_dict().items()}
+                    if stop and done < cfg.iterations:   # at the cap it stops anyway: not converged
+                        converged = True
+                        break
+            if best_state is not None:
+                self.generator_.load_state_dict(best_state)
             self.generator_.eval()
-        self.budget_ = post_hoc("steps", cfg.iterations, paper_setting(type(self), "iterations"), cfg.iterations,
-                                self.loss_history_, per="the critic's Wasserstein estimate per generator step")
+        self.budget_ = self._budget(stopper, converged, len(held))
+
+    def _budget(self, stopper, converged: bool, held_out: int) -> Budget:
+        cfg = self.config
+        paper = paper_setting(type(self), "iterations")
+        done = len(self.loss_history_)
+        if stopper is None:
+            return post_hoc("steps", done, paper, cfg.iterations, self.loss_history_,
+                            per="the critic's Wasserstein estimate per generator step")
+        evaluated = [cfg.eval_every * (i + 1) for i in range(len(stopper.values))]
+        evaluated[-1] = min(evaluated[-1], done)
+        return Budget("steps", done, paper, cfg.iterations, converged,
+                      early_stopping.criterion(cfg.patience, cfg.eval_every, "flows",
+                                               f"the {held_out} held-out training flows ({cfg.val_fraction:.0%}), "
+                                               "in the model's encoding"),
+                      "converged" if converged else "cap",
+                      details={"best_step": evaluated[stopper.best_index], "held_out_rows": held_out,
+                               "distances": [round(v, 5) for v in stopper.values]})
 
     # -- sampling ---------------------------------------------------------
     def _sample(self, n: int, *, seed: int) -> pd.DataFrame:

@@ -16,7 +16,7 @@ left over after the last full window are not used for training; a sampled
 window whose last flow would fall after the training range is shifted back
 so it ends at the last training time (keeping its inter-arrival times); when
 ``n`` is not a multiple of k the last window is cut; training windows beyond
-``max_train_rows / k`` are subsampled (seeded). Without a timestamp column
+``max_train_rows / k`` are subsampled (seeded; no cap in ``default``). Without a timestamp column
 the windows follow row order and no inter-arrival times are modelled.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pandas as pd
 
 from secgen_bench.generators.base import Generator
 from secgen_bench.generators.common.bn_config import BN_PROFILES, BNConfig
+from secgen_bench.generators.common.subsample import training_rows
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class SequenceBN(Generator):
         if max_windows and n_windows > max_windows:
             starts = np.sort(np.random.default_rng(seed).choice(starts, max(max_windows, 1), replace=False))
         rows = (starts[:, None] + np.arange(k)[None, :]).ravel()
+        self.training_rows_ = training_rows(len(rows), len(table), self.config.max_train_rows)
         table = table.iloc[rows].reset_index(drop=True)
 
         self.codec_ = self.config.codec().fit(table, schema, seed=seed)

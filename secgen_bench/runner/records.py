@@ -51,6 +51,9 @@ def write_records(ctx: RunContext, planned: PlannedJob, outcome: Outcome) -> Non
     budget = result.get("budget") or (previous.get("budget") if result.get("reused_synthetic") else None)
     if budget is not None:   # units, done, paper, cap, converged, criterion, stopped, wall_s (secgen_bench.budget)
         job_rec["budget"] = budget
+    rows = result.get("training_rows") or (previous.get("training_rows") if result.get("reused_synthetic") else None)
+    if rows is not None:   # used, offered, cap (secgen_bench.generators.common.subsample.training_rows)
+        job_rec["training_rows"] = rows
     proto = {"repeats": protocol.repeats, "sample_size": protocol.sample_size}
     computed = result.get("metrics", {})
     for m in planned.metrics:

@@ -51,7 +51,8 @@ def cache_sample(key: str, job_dir: Path) -> None:
 
 
 def _keep_making_of(job_record: Path, target: Path) -> None:
-    """Save the fit/sample times and peak memory of the job that made a sample, for the runs that reuse it."""
+    """Save the fit/sample times, peak memory, budget and training rows of the job that made a sample, for the
+    runs that reuse it."""
     try:
         rec = read_json(job_record)
     except (OSError, ValueError):
@@ -59,8 +60,12 @@ def _keep_making_of(job_record: Path, target: Path) -> None:
     if not isinstance(rec, dict):
         return
     timings, resources = rec.get("timings") or {}, rec.get("resources") or {}
-    write_json(target, {"timings": {k: timings.get(k) for k in ("fit_s", "sample_s")},
-                        "resources": {"peak_rss_mb": resources.get("peak_rss_mb")}})
+    making = {"timings": {k: timings.get(k) for k in ("fit_s", "sample_s")},
+              "resources": {"peak_rss_mb": resources.get("peak_rss_mb")}}
+    for k in ("budget", "training_rows"):   # how long it trained and on how many rows, for the runs that reuse it
+        if isinstance(rec.get(k), dict):
+            making[k] = rec[k]
+    write_json(target, making)
 
 
 def cached_making_of(key: str) -> dict:

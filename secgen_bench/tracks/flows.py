@@ -112,6 +112,9 @@ class GenerationTrack(Track):
             budget = getattr(fitted.generator, "budget_", None)   # iterative generators say how long they trained
             if budget is not None:
                 out["budget"] = budget.with_wall(round(fitted.fit_s, 3)).to_dict()
+            rows = getattr(fitted.generator, "training_rows_", None)   # generators that cap their training rows
+            if rows is not None:
+                out["training_rows"] = dict(rows)
             out["peak_cuda_mb"] = _cuda_peak_mb()
             write_csv(synthetic_path, synthetic)
 

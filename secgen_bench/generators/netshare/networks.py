@@ -12,7 +12,7 @@ Wasserstein loss and a gradient penalty.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -59,9 +59,12 @@ class TrainSettings:
 
 
 def train(generator: SeriesGenerator, meta: torch.Tensor, steps: torch.Tensor, s: TrainSettings,
-          gen: torch.Generator) -> tuple[nn.Module, nn.Module, list[float]]:
+          gen: torch.Generator, stop: Callable[[int], bool] | None = None) -> tuple[nn.Module, nn.Module, list[float]]:
     """Train ``generator`` against a series critic and an auxiliary metadata critic; return both critics
-    and the per-iteration Wasserstein estimate of the series critic."""
+    and the per-iteration Wasserstein estimate of the series critic (one value per iteration done).
+
+    ``stop(iterations_done)``, called after every iteration, ends training early when it returns True.
+    """
     device = meta.device
     n, meta_dim = meta.shape
     flat_dim = meta_dim + steps.shape[1] * steps.shape[2]
@@ -94,4 +97,6 @@ def train(generator: SeriesGenerator, meta: torch.Tensor, steps: torch.Tensor, s
             loss_g.backward()
             opt_g.step()
         history.append(float(distance.detach()))
+        if stop is not None and stop(len(history)):
+            break
     return critic, aux_critic, history
