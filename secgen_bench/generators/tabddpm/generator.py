@@ -23,7 +23,7 @@ weight decay 1e-5, batch 4096) trained for 30,000 iterations, the longest traini
 (5,000 / 20,000 / 30,000), with every category kept. The paper tunes these per dataset (layers 2-8 of width
 64-1024 on the even-layer grid, learning rate 1e-5 to 3e-3, T 100 or 1000, batch 256 or 4096); no single
 setting is "the" paper's. ``default``: T = 100 (in the paper's tuning space), 3 x 256, learning rate 2e-3
-(the authors' script default), 2,000 iterations of batch 1,024; ``quick``: T = 50, 2 x 128, 300 iterations.
+(the authors' script default), 2,000 iterations of batch 512; ``quick``: T = 50, 2 x 128, 300 iterations.
 
 Departures: no tuning per dataset and no class conditioning (the harness gives no target column; the paper
 conditions on the label); no exponential moving average of the weights; the noisy categorical cells reach
@@ -58,7 +58,7 @@ class TabDDPMConfig:
     dropout: float = 0.0
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    batch_size: int = 1024
+    batch_size: int = 512
     max_categories: int = 200     # per categorical column; 0 = keep every value
     categorical_threshold: int = 50   # numeric columns with fewer distinct values are categorical
     sample_batch: int = 8192      # rows denoised at once when sampling
