@@ -97,7 +97,8 @@ class SMOTE(Generator):
         ts = self.schema_.timestamp
         for j, c in enumerate(self.numeric_):
             if c == ts:
-                out[c] = (self.t_min_ + pd.to_timedelta(np.rint(mixed[:, j] * 1e9).astype(np.int64), unit="ns")).to_numpy()
+                ns = np.rint(mixed[:, j] * 1e9).astype(np.int64)
+                out[c] = (self.t_min_ + pd.to_timedelta(ns, unit="ns")).to_numpy()
             else:
                 out[c] = cast_numeric(mixed[:, j], self.schema_.column(c).role)
         for c in self.categorical_:

@@ -1,7 +1,8 @@
 """TabDDPM: denoising diffusion over flow tables, Gaussian on numeric columns and multinomial on categorical ones.
 
-A reimplementation in PyTorch of Kotelnikov, Babenko, Rubachev and Artem Babenko, "TabDDPM: Modelling Tabular
-Data with Diffusion Models" (ICML 2023), from the paper (model: :mod:`.diffusion`). As in the paper: numeric
+A reimplementation in PyTorch of Kotelnikov, Baranchuk, Rubachev and Babenko, "TabDDPM: Modelling Tabular
+Data with Diffusion Models" (ICML 2023), from the paper and the authors' published configurations (model:
+:mod:`.diffusion`). As in the paper: numeric
 columns are quantile-transformed to a standard normal (scikit-learn's ``QuantileTransformer``, the authors'
 ``max(min(n // 30, 1000), 10)`` quantiles) and diffused with Gaussian noise (MSE on the predicted noise);
 categorical columns are diffused with multinomial noise (KL of the posteriors, divided by the number of
@@ -78,7 +79,7 @@ class TabDDPM(Generator):
 
     name = "tabddpm"
     version = "1.0"
-    description = "TabDDPM: Gaussian diffusion on quantile-transformed numerics, multinomial on categoricals, MLP denoiser."
+    description = "TabDDPM: Gaussian diffusion on quantile-transformed numerics, multinomial on categoricals."
     Config = TabDDPMConfig
     PROFILES = {
         "quick": {"timesteps": 50, "iterations": 300, "layers": 2, "width": 128, "batch_size": 256,
