@@ -20,6 +20,8 @@ GENERATORS = {
     "ewgan-gp": "secgen_bench.generators.ewgan_gp:EWGANGP",
     "transformer": "secgen_bench.generators.transformer:Transformer",
     "netshare": "secgen_bench.generators.netshare:NetShare",
+    "tabddpm": "secgen_bench.generators.tabddpm:TabDDPM",
+    "smote": "secgen_bench.generators.smote:SMOTE",
     "flowchronicle": "secgen_bench.generators.flowchronicle:FlowChronicle",
     "tadam": "secgen_bench.generators.tadam:TADAM",
     "markov-chain": "secgen_bench.generators.markov_chain:MarkovChain",

@@ -36,6 +36,7 @@ SHRINK = {
                  "max_len=4"],
     "transformer": ["n_layer=1", "d_model=32", "n_head=2", "train_steps=30", "context_flows=3", "batch_size=8"],
     "flowchronicle": ["max_rounds=3"],
+    "tabddpm": ["timesteps=10", "iterations=20", "width=32", "batch_size=32"],
     "independent-bn": ["max_iter=10"],
     "sequence-bn": ["max_iter=10"],
     "tadam": ["max_iterations=3", "max_words=200"],

@@ -59,9 +59,9 @@ def test_list_generators_names_the_extra_of_each_unavailable_one(tmp_path):
     proc = _run_without_torch(tmp_path, "list", "generators", "--json")
     assert proc.returncode == 0, proc.stderr
     rows = {r["name"]: r for r in json.loads(proc.stdout)}
-    for name in ("independent-bn", "sequence-bn", "flowchronicle", "marginals"):
+    for name in ("independent-bn", "sequence-bn", "flowchronicle", "marginals", "smote"):
         assert rows[name]["available"], rows[name]
-    for name in ("transformer", "ewgan-gp", "netshare", "packet-transformer"):
+    for name in ("transformer", "ewgan-gp", "netshare", "packet-transformer", "tabddpm"):
         assert not rows[name]["available"] and "pip install 'secgen-bench[torch]'" in rows[name]["reason"], rows[name]
     for name in ("ctgan", "tvae"):
         assert not rows[name]["available"] and "pip install 'secgen-bench[sdv]'" in rows[name]["reason"], rows[name]
