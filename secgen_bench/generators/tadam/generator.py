@@ -80,7 +80,7 @@ class TADAM(PerServiceSequenceGenerator):
         longest = max(len(w) for w in words)
         phases = TCPPhases(self.config.payload_class) if self.config.tcp_phases else None
         return TADAMLearner(max_iterations=self.config.max_iterations, max_evaluations=self.config.max_evaluations,
-                            max_seconds=max(self.config.max_seconds * share, 1.0), noise=self.config.noise,
+                            max_seconds=self.config.max_seconds * share, noise=self.config.noise,
                             max_sample_length=longest if self.config.cap_length else 1000,
                             phases=phases).fit(words, seed=seed)
 
