@@ -112,5 +112,81 @@ class PerServiceSequenceGenerator(Generator):
             table[cols.label] = key.map(self.labels_).astype(str).astype(object)
         return table[self.columns_].astype(self.dtypes_)
 
+    # -- flow-conditioned packets (secgen_bench.packet_conditions) ----------------------------------
+    POOL_PER_FLOW = 4        # walks drawn per requested flow of a service (at least POOL_MIN, at most POOL_MAX)
+    POOL_MIN, POOL_MAX = 200, 20000
+
+    def sample_for_flows(self, conditions: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+        """Packets (``flow_id, service, direction, flags, size, iat``) that agree with each flow record.
+
+        Walks come from the service's model and are fitted to the record by
+        :mod:`~secgen_bench.generators.common.conditioned_walk`. A service not seen in
+        training uses the model of the seen service of the same protocol (the part before
+        ``/``) with the most training flows; with no such service, its packets are built
+        from the record alone (for TCP: SYN, SYN-ACK, ACKs, FIN from both sides, as counts allow).
+        """
+        from secgen_bench.generators.common.conditioned_walk import (WalkPool, fit_walk, payload_sizes,
+                                                                     scaled_iats)
+        from secgen_bench.packet_conditions import check_conditions
+
+        if not hasattr(self, "models_"):
+            raise RuntimeError(f"{self.name}: fit() before sample_for_flows()")
+        conditions = check_conditions(conditions)
+        rng = np.random.default_rng(seed)
+        services = conditions["service"].astype(str).to_numpy()
+        wanted = {svc: int((services == svc).sum()) for svc in sorted(set(services))}
+        pools: dict[str, Any] = {}
+        for svc, n_flows in wanted.items():
+            source = self._conditioning_source(svc)
+            tcp = svc.upper().startswith("TCP")
+            words = []
+            if source is not None:
+                size = int(min(max(self.POOL_MIN, self.POOL_PER_FLOW * n_flows), self.POOL_MAX))
+                words = self._sample_words(self.models_[source], size, rng)
+            elif tcp:
+                words = [_record_only_tcp_word(self.config.payload_class)]
+            pools[svc] = WalkPool(words, self.config.payload_class, tcp)
+        rows = []
+        unit = self.config.iat_unit
+        for k, rec in enumerate(conditions.itertuples(index=False)):
+            svc = services[k]
+            pool, tcp = pools[svc], svc.upper().startswith("TCP")
+            want = np.array([int(rec.out_packets), int(rec.in_packets)])
+            walk = pool.choose(want, rng)
+            packets = fit_walk(walk, pool, want, rng, tcp)
+            n_head = len(walk.head) if walk else 0
+            n_tail = len(walk.tail) if walk else 0
+            for p in packets:
+                p.iat *= unit
+            iats = scaled_iats(packets, float(rec.duration))
+            sizes = np.zeros(len(packets), dtype=np.int64)
+            for side, total in ((0, int(rec.out_payload)), (1, int(rec.in_payload))):
+                idx = [i for i, p in enumerate(packets) if p.side == side]
+                sizes[idx] = payload_sizes(packets, n_head, n_tail, side, total)
+            for i, p in enumerate(packets):
+                flags = p.flags or ("-" if not tcp else "A")
+                rows.append((rec.flow_id, svc, "out" if p.side == 0 else "in", flags, int(sizes[i]), float(iats[i])))
+        out = pd.DataFrame(rows, columns=["flow_id", "service", "direction", "flags", "size", "iat"])
+        return out.astype({"size": "int64", "iat": "float64"})
+
+    def _conditioning_source(self, service: str) -> str | None:
+        """The fitted service whose model draws a service's walks (see :meth:`sample_for_flows`)."""
+        if service in self.models_:
+            return service
+        proto = service.split("/")[0].upper()
+        same = [s for s in self.services_ if s.split("/")[0].upper() == proto]
+        if not same:
+            return None
+        share = dict(zip(self.services_, self.service_share_))
+        return max(same, key=lambda s: (share[s], s))
+
     def _fallback_event(self, service: str):
         return ("->" + ("." if self.config.payload_class else ""), np.zeros(2))
+
+
+def _record_only_tcp_word(payload_class: bool) -> list:
+    """A TCP walk for a protocol never seen in training: handshake, one data packet each way, FIN both ways."""
+    zero = np.zeros(2)
+    word = [("S>.", zero), ("SA<.", zero), ("A>.", zero), ("PA>d", np.array([0.0, 1.0])),
+            ("PA<d", np.array([0.0, 1.0])), ("FA>.", zero), ("FA<.", zero), ("A>.", zero)]
+    return word if payload_class else [(sym[:-1], val) for sym, val in word]

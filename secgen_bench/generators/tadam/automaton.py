@@ -7,6 +7,9 @@ diagonal Gaussian guard on the value vector. Parallel edges with one symbol
 (a multimodal guard) are allowed: a reading takes the component that makes
 ``P(edge) P(value | edge)`` largest, so every word has at most one path.
 One clock, reset at every event: a value is the event's own delay (and size).
+
+``phases`` (optional) labels every state with the phase of a known protocol machine
+(:mod:`.phases`) that all paths into it share; the search keeps that labelling true.
 """
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ class TimedAutomaton:
     n_states: int = 1
     edges: list[Edge] = field(default_factory=list)
     noise: dict[str, float] = field(default_factory=lambda: {op: 0.0 for op in NOISE_OPS})
+    phases: list[int] | None = None          # per state: the protocol phase every path into it is in
 
     # -- structure ----------------------------------------------------------
     def out_index(self) -> dict[tuple[int, int], list[int]]:
@@ -85,7 +89,8 @@ class TimedAutomaton:
     def copy(self) -> "TimedAutomaton":
         """Copy of the (small) structure; the training data is never copied."""
         edges = [Edge(e.src, e.dst, e.sym, e.count, e.mean.copy(), e.var.copy()) for e in self.edges]
-        return TimedAutomaton(list(self.symbols), self.dim, self.n_states, edges, dict(self.noise))
+        phases = None if self.phases is None else list(self.phases)
+        return TimedAutomaton(list(self.symbols), self.dim, self.n_states, edges, dict(self.noise), phases)
 
     # -- reading ------------------------------------------------------------
     def parse(self, syms: np.ndarray, vals: np.ndarray, index=None, logp=None) -> np.ndarray | None:
@@ -195,6 +200,7 @@ class TimedAutomaton:
             "initial": 0,
             "accepting_sink": SINK,
             "noise": dict(self.noise),
+            "phases": None if self.phases is None else [int(p) for p in self.phases],
             "edges": [
                 {"src": e.src, "dst": e.dst, "symbol": self.symbols[e.sym], "count": float(e.count),
                  "prob": float(2.0 ** logp[i]), "mean": [float(x) for x in e.mean], "var": [float(x) for x in e.var]}
@@ -215,7 +221,9 @@ class TimedAutomaton:
         lookup = {s: i for i, s in enumerate(symbols)}
         edges = [Edge(int(e["src"]), int(e["dst"]), lookup[e["symbol"]], float(e["count"]),
                       np.asarray(e["mean"], dtype=float), np.asarray(e["var"], dtype=float)) for e in d["edges"]]
-        return cls(symbols, int(d["dim"]), int(d["n_states"]), edges, {k: float(v) for k, v in d["noise"].items()})
+        phases = d.get("phases")
+        return cls(symbols, int(d["dim"]), int(d["n_states"]), edges, {k: float(v) for k, v in d["noise"].items()},
+                   None if phases is None else [int(p) for p in phases])
 
     def to_dot(self, path=None, precision: int = 2) -> str:
         logp = self.log2_probs()

@@ -131,6 +131,8 @@ def compact(aut: TimedAutomaton) -> bool:
     aut.edges = [Edge(remap[e.src], remap[e.dst], e.sym, e.count, e.mean, e.var)
                  for e in aut.edges if e.src in remap and e.dst in remap]
     aut.n_states = len(alive)
+    if aut.phases is not None:
+        aut.phases = [aut.phases[old] for old in alive]
     return True
 
 

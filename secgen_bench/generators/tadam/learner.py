@@ -29,7 +29,14 @@ Where this reimplementation departs from the paper and its package:
   paper's exact check of every candidate, but no longer stopping after the
   first batch, which left rare end edges such as HDFS's "ends after 22" in
   place); the search can be bounded by ``max_iterations`` and ``max_seconds``;
-- prefix-tree and universal initialisations are not implemented.
+- prefix-tree and universal initialisations are not implemented;
+- the search is bounded deterministically (``max_iterations`` rounds, ``max_evaluations``
+  exact scorings); ``max_seconds`` is only a safety net, and the log says when it fired
+  (then the result depends on the machine's speed);
+- optional ``phases`` (a known protocol machine, :mod:`.phases`; the packets track passes
+  TCP's): states are labelled by phase, the start is the Markov chain over (phase, last
+  symbol) and merges join only states of one phase (not in the paper, which learns from
+  the symbols alone).
 """
 from __future__ import annotations
 
@@ -58,7 +65,8 @@ class TADAMOptions:
     em_iterations: int = 3
     max_deletions: int = 2
     max_iterations: int = 200
-    max_seconds: float = 600.0
+    max_seconds: float = 600.0        # safety net only: the search is bounded by the two counts
+    max_evaluations: int | None = None  # exact scorings of candidates over the whole search (None: no bound)
     verify: int = 4                   # screened candidates scored exactly per batch (more batches if none improves)
     min_split_count: float = 30.0     # an edge needs this many values to be split
     delete_fraction: float = 0.2      # edges below this share of their state's traffic may be deleted
@@ -75,6 +83,8 @@ class TADAMOptions:
             raise ValueError(f"noise_cap must be in (0, 0.5], got {self.noise_cap}")
         if self.verify < 1:
             raise ValueError(f"verify must be >= 1, got {self.verify}")
+        if self.max_evaluations is not None and self.max_evaluations < 0:
+            raise ValueError(f"max_evaluations must be >= 0 or None, got {self.max_evaluations}")
 
 
 @dataclass
@@ -82,14 +92,17 @@ class FitLog:
     history: list[tuple[str, float]] = field(default_factory=list)   # (operation, total bits after it)
     seconds: float = 0.0
     iterations: int = 0
-    stopped: str = "cap"    # "converged" (no operation lowered the total), "cap" (max_iterations) or "time"
+    evaluations: int = 0    # exact scorings of candidates
+    stopped: str = "cap"    # "converged" (no operation lowered the total), "cap" (max_iterations or
+                            # max_evaluations) or "time" (the max_seconds safety net fired)
 
 
 class TADAMLearner:
     """Learner: ``fit(sequences)``, ``score``, ``code_length``, ``sample``, ``to_json``, ``to_dot``."""
 
-    def __init__(self, options: TADAMOptions | None = None, **kw):
+    def __init__(self, options: TADAMOptions | None = None, *, phases=None, **kw):
         self.options = options or TADAMOptions(**kw)
+        self.phases = phases
 
     # -- encoding -----------------------------------------------------------------
     def _encode(self, sequences, *, learn: bool):
@@ -112,36 +125,51 @@ class TADAMLearner:
         self.corpus_ = corpus = Corpus.build(ids, vals)
         self.noise_settings_ = noise = NoiseSettings(opts.noise, opts.rate_floor, opts.noise_cap,
                                                      opts.em_iterations, opts.max_deletions)
-        aut = markov_chain(self.symbols_, self.dim_, corpus)
+        aut = markov_chain(self.symbols_, self.dim_, corpus, self.phases)
         ev = evaluate(aut, corpus, noise)
         log = FitLog(history=[("init", ev.total)])
         gmm_cache: dict = {}
+        left = math.inf if opts.max_evaluations is None else opts.max_evaluations
+
+        def out_of_time() -> bool:
+            return time.perf_counter() - start_time > opts.max_seconds
+
         for it in range(opts.max_iterations):
-            if time.perf_counter() - start_time > opts.max_seconds:
+            if out_of_time():
                 log.stopped = "time"
                 break
             screen = Screen(aut, ev)
             cands = self._candidates(screen, corpus, seed + it, gmm_cache)
             cands = sorted((c for c in cands if c.delta < 0), key=lambda c: c.delta)
-            best = None
+            best, cut = None, None
             # Exact scores of the screened candidates, best screened first, ``verify`` at a time: take the best
             # of the first batch that holds an improvement. The search stops only when no candidate the screen
             # finds promising lowers the exact total (stopping after the first batch ended the search early).
             for start in range(0, len(cands), opts.verify):
                 for cand in cands[start: start + opts.verify]:
+                    if left <= 0:
+                        cut = "cap"
+                        break
+                    left -= 1
+                    log.evaluations += 1
                     trial = apply(aut, cand, screen)
                     trial_ev = evaluate(trial, corpus, noise)
                     if trial_ev.total < ev.total - 1e-6 and (best is None or trial_ev.total < best[1].total):
                         best = (trial, trial_ev, cand.kind)
-                if best is not None or time.perf_counter() - start_time > opts.max_seconds:
+                if best is not None or cut:
+                    break
+                if out_of_time():
+                    cut = "time"
                     break
             log.iterations = it + 1
             if best is None:
-                timed_out = time.perf_counter() - start_time > opts.max_seconds
-                log.stopped = "time" if timed_out and cands else "converged"
+                log.stopped = cut or "converged"
                 break
             aut, ev = best[0], best[1]
             log.history.append((best[2], ev.total))
+            if cut:
+                log.stopped = cut
+                break
         self.automaton_, self.evaluation_ = aut, ev
         log.seconds = time.perf_counter() - start_time
         self.log_ = log
@@ -156,9 +184,12 @@ class TADAMLearner:
                 sig = _out_signatures(screen)
                 pairs.sort(key=lambda pq: float(np.abs(sig[pq[0]] - sig[pq[1]]).sum()))
                 pairs = pairs[: opts.max_merge_pairs]
+            phase = aut.phases
             for p, q in pairs:
+                if phase is not None and phase[p] != phase[q]:
+                    continue
                 groups = screen.merge_groups(p, q)
-                if groups:
+                if groups and (phase is None or all(len({phase[m] for m in g}) == 1 for g in groups.values())):
                     out.append(Candidate("merge", screen.merge_delta(groups), (groups,)))
         if "split_state" in opts.operations and len(ev.path_edge):
             pairs = _transition_pairs(ev, aut.dim)
@@ -262,8 +293,13 @@ class TADAMLearner:
         return self.automaton_.to_dot(path)
 
 
-def markov_chain(symbols: list[str], dim: int, corpus: Corpus) -> TimedAutomaton:
-    """The first-order Markov chain: state 0 = start, state k = "last symbol was k"."""
+def markov_chain(symbols: list[str], dim: int, corpus: Corpus, phases=None) -> TimedAutomaton:
+    """The first-order Markov chain: state 0 = start, state k = "last symbol was k".
+
+    With a phase machine, one state per (phase, last symbol) pair seen, labelled by its phase.
+    """
+    if phases is not None:
+        return _phased_markov_chain(symbols, dim, corpus, phases)
     aut = TimedAutomaton(list(symbols), dim, n_states=len(symbols))
     seen: dict[tuple[int, int], Edge] = {}
     for s, w in zip(corpus.syms, corpus.weights):
@@ -274,6 +310,33 @@ def markov_chain(symbols: list[str], dim: int, corpus: Corpus) -> TimedAutomaton
                 seen[key] = Edge(prev, SINK if x == END else int(x), int(x), 0.0, np.zeros(dim), np.zeros(dim))
             seen[key].count += w
             prev = int(x)
+    aut.edges = list(seen.values())
+    return aut
+
+
+def _phased_markov_chain(symbols: list[str], dim: int, corpus: Corpus, phases) -> TimedAutomaton:
+    state_of: dict[tuple[int, int], int] = {(phases.start, -1): 0}
+    labels = [phases.start]
+    seen: dict[tuple[int, int], Edge] = {}
+    for s, w in zip(corpus.syms, corpus.weights):
+        prev, phase = 0, phases.start
+        for x in list(s) + [END]:
+            x = int(x)
+            key = (prev, x)
+            if key not in seen:
+                if x == END:
+                    dst = SINK
+                else:
+                    nxt = phases.step(phase, symbols[x])
+                    dst = state_of.setdefault((nxt, x), len(state_of))
+                    if dst == len(labels):
+                        labels.append(nxt)
+                seen[key] = Edge(prev, dst, x, 0.0, np.zeros(dim), np.zeros(dim))
+            seen[key].count += w
+            if x != END:
+                phase = labels[seen[key].dst]
+                prev = seen[key].dst
+    aut = TimedAutomaton(list(symbols), dim, n_states=len(labels), phases=labels)
     aut.edges = list(seen.values())
     return aut
 

@@ -288,6 +288,8 @@ def apply(aut: TimedAutomaton, cand: Candidate, screen: Screen) -> TimedAutomato
         q, moved = cand.args
         fresh = new.n_states
         new.n_states += 1
+        if new.phases is not None:
+            new.phases.append(new.phases[q])
         for i in moved:
             new.edges[i].dst = fresh
         copies = [Edge(fresh, e.dst, e.sym, e.count, e.mean.copy(), e.var.copy())
