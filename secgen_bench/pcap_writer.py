@@ -37,14 +37,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from secgen_bench.packet_conditions import CONDITION_COLUMNS, ConditionMismatch
+from secgen_bench.packet_conditions import CONDITION_COLUMNS, MAX_PACKET_PAYLOAD, ConditionMismatch
 from secgen_bench.schema import FlowSchema, Role
 
 IP_HEADER = {4: 20, 6: 40}
 TRANSPORT_HEADER = {"TCP": 20, "UDP": 8, "ICMP": 8}
 PROTO_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMP6": 58, "IGMP": 2, "GRE": 47, "ESP": 50, "SCTP": 132}
 PAYLOAD_BYTE_SCHEMAS = {"zeek"}          # schemas whose BYTES columns count payload, not IP-level bytes
-MAX_IP_LENGTH = 65535
 IDLE_TIMEOUT_S = 120.0                   # the flow assembler's default (secgen_bench.datasets.pcap)
 TOKEN_NET = ipaddress.ip_network("198.18.0.0/15")
 TCP_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20, "E": 0x40, "C": 0x80}
@@ -54,12 +53,6 @@ ENDPOINT_COLUMNS = ("proto", "src_ip", "dst_ip", "src_port", "dst_port", "start_
 def header_overhead(proto: str, version: int) -> int:
     """Bytes of IP + transport header per packet that a payload size does not count."""
     return IP_HEADER[version] + TRANSPORT_HEADER.get(proto, 0)
-
-
-def max_payload(proto: str, version: int) -> int:
-    """The largest payload one packet can carry (IP total length <= 65535; the IPv6 payload length likewise)."""
-    ip_part = 0 if version == 6 else IP_HEADER[4]
-    return MAX_IP_LENGTH - ip_part - TRANSPORT_HEADER.get(proto, 0)
 
 
 class _Addresses:
@@ -147,9 +140,9 @@ def flow_endpoints(flows: pd.DataFrame, schema: FlowSchema, *, seed: int = 0) ->
                          for p, v in zip(proto, version)], dtype=np.int64)
     payload = {d: raw_bytes[d] - packets[d] * overhead for d in by}
     short = (payload["out"] < 0) | (payload["in"] < 0)
-    cap = np.array([max_payload(_header_key(p), v) for p, v in zip(proto, version)], dtype=np.int64)
+    over = (payload["out"] > packets["out"] * MAX_PACKET_PAYLOAD) | (payload["in"] > packets["in"] * MAX_PACKET_PAYLOAD)
     for d in by:
-        payload[d] = np.clip(payload[d], 0, packets[d] * cap)
+        payload[d] = np.clip(payload[d], 0, packets[d] * MAX_PACKET_PAYLOAD)   # IP's 64 KiB limit per packet
     start = flows[ts_col]
     start_us = (pd.to_datetime(start).astype("int64") // 1000).to_numpy() if ts_col else np.zeros(n, np.int64)
     table = pd.DataFrame({
@@ -164,6 +157,7 @@ def flow_endpoints(flows: pd.DataFrame, schema: FlowSchema, *, seed: int = 0) ->
     table = table[~empty].sort_values(["start_us", "flow_id"], kind="stable").reset_index(drop=True)
     notes = {"flows": n, "flows without packets (left out)": int(empty.sum()),
              "flows whose bytes do not cover their headers (payload 0)": int((short & ~empty.to_numpy()).sum()),
+             "flows with more bytes than 64 KiB packets carry (payload cut)": int((over & ~empty.to_numpy()).sum()),
              "address tokens mapped into 198.18.0.0/15": len(addr.tokens),
              "source ports drawn (the schema has none)": 0 if sport_given else int(has_ports.sum())}
     return table[list(CONDITION_COLUMNS) + list(ENDPOINT_COLUMNS)], notes
@@ -207,10 +201,7 @@ class PcapWriter:
         import dpkt
 
         self.path = Path(path)
-        try:
-            self._fh = open(self.path, "wb")
-        except OSError as exc:
-            raise OSError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        self._fh = open(self.path, "wb")        # a failure names the file (the CLI prints it in one line)
         self._writer = dpkt.pcap.Writer(self._fh, linktype=dpkt.pcap.DLT_EN10MB)
         self._rng = np.random.default_rng(seed)
         self._heap: list[_Pending] = []
