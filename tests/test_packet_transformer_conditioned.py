@@ -70,3 +70,11 @@ def test_no_symbol_can_keep_the_record_is_a_one_line_error():
 def test_capped_split_is_exact():
     out = _capped_split(1000, np.array([100.0, 1.0, 1.0]), 1, 400)
     assert out.sum() == 1000 and out.max() <= 400 and out.min() >= 1
+
+
+def test_no_close_before_the_end(fitted):
+    cond = _conditions(40, seed=7)
+    packets = fitted.sample_for_flows(cond, seed=3)
+    for _, flow in packets.groupby("flow_id"):
+        flags = flow["flags"].tolist()
+        assert not any("F" in f for f in flags[:-2]) and not any("R" in f for f in flags[:-1])

@@ -339,8 +339,10 @@ class PacketTransformer(PerServiceSequenceGenerator):
             ins = lengths - outs
             pay_out = split_total(int(row.out_payload), len(lengths), outs)
             pay_in = split_total(int(row.in_payload), len(lengths), ins)
+            later = n - np.cumsum(lengths)
             for w in range(len(lengths)):
-                segs.append((f, w, int(outs[w]), int(ins[w]), int(pay_out[w]), int(pay_in[w]), w == 0 and n_out > 0))
+                segs.append((f, w, int(outs[w]), int(ins[w]), int(pay_out[w]), int(pay_in[w]), w == 0 and n_out > 0,
+                             int(later[w])))
         model_of = [self._model_for(str(s)) for s in flows["service"]]
         decoded: dict[tuple, list] = {}
         for service in sorted(set(model_of)):
@@ -364,12 +366,21 @@ class PacketTransformer(PerServiceSequenceGenerator):
         """Per vocabulary token: sent by the initiator, by the responder, a data symbol (bool tensors)."""
         lo, _ = self.offsets_["symbol"]
         is_out = torch.zeros(self.vocab_size_, dtype=torch.bool, device=self.device)
-        is_in, is_data = is_out.clone(), is_out.clone()
+        is_in, is_data, closes = is_out.clone(), is_out.clone(), is_out.clone()
         for i, sym in enumerate(self.symbols_):
-            _, direction = parse_symbol(sym, self.config.payload_class)
+            flags, direction = parse_symbol(sym, self.config.payload_class)
             (is_out if direction == "out" else is_in)[lo + i] = True
             is_data[lo + i] = sym.endswith("d") if self.config.payload_class else True
-        return is_out, is_in, is_data
+            closes[lo + i] = "F" in flags or "R" in flags
+        return is_out, is_in, is_data, closes
+
+    def _resets(self, torch):
+        """Per vocabulary token: a symbol carrying RST."""
+        lo, _ = self.offsets_["symbol"]
+        out = torch.zeros(self.vocab_size_, dtype=torch.bool, device=self.device)
+        for i, sym in enumerate(self.symbols_):
+            out[lo + i] = "R" in parse_symbol(sym, self.config.payload_class)[0]
+        return out
 
     def _generate_constrained(self, service: int, segs: list, rng: np.random.Generator) -> list:
         """Token triples (symbol, size bin, iat bin) of each window in ``segs``, under the count/payload masks."""
@@ -383,13 +394,15 @@ class PacketTransformer(PerServiceSequenceGenerator):
             types = {kind: self._type_mask(torch, *self.offsets_[kind]) for kind in ("symbol", "size", "iat")}
             own = self._service_masks(torch)[service] + types["symbol"]
             size_after = self._size_masks(torch)
-            is_out, is_in, is_data = self._symbol_kinds(torch)
+            is_out, is_in, is_data, closes = self._symbol_kinds(torch)
             is_empty = (is_out | is_in) & ~is_data
             left = {d: torch.tensor([s[2 + j] for s in segs], device=dev) for j, d in enumerate(("out", "in"))}
             pay = {d: torch.tensor([s[4 + j] for s in segs], device=dev) for j, d in enumerate(("out", "in"))}
             need = {d: (pay[d] + MAX_PACKET_PAYLOAD - 1) // MAX_PACKET_PAYLOAD for d in pay}
             data = {d: torch.zeros(k, dtype=torch.long, device=dev) for d in pay}
             first_out = torch.tensor([s[6] for s in segs], device=dev)
+            later = torch.tensor([s[7] for s in segs], device=dev)
+            resets = self._resets(torch)
             out_tokens = torch.zeros((k, int(lengths.max()), TOKENS_PER_PACKET), dtype=torch.long, device=dev)
             active = torch.arange(k, device=dev)
             lengths_t = torch.as_tensor(lengths, device=dev)
@@ -421,6 +434,12 @@ class PacketTransformer(PerServiceSequenceGenerator):
                     if not bool(allowed.any(dim=1).all()):
                         raise ConditionMismatch("packet-transformer: its training packets have no symbol that "
                                                 "keeps a flow record (e.g. no responder packet with data)")
+                    # FIN only among a flow's last two packets, RST only last: an earlier close would make
+                    # the flow assembler (and an IDS) start a new flow with the packets after it
+                    after = left["out"][a] + left["in"][a] - 1 + later[a]
+                    early = (closes[None] & (after[:, None] > 1)) | (resets[None] & (after[:, None] > 0))
+                    keeps_open = allowed & ~early
+                    allowed = torch.where(keeps_open.any(dim=1)[:, None], keeps_open, allowed)
                     mask = torch.where(allowed, 0.0, float("-inf"))
                     with_own = mask + own
                     fallback = ~torch.isfinite(with_own).any(dim=1)
