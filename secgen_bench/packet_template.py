@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from secgen_bench.packet_conditions import check_conditions, split_total
+from secgen_bench.packet_conditions import MAX_PACKET_PAYLOAD, check_conditions, split_total
 
 
 def _interleave(n_out: int, n_in: int) -> list[str]:
@@ -40,6 +40,8 @@ def flow_template(service: str, n_out: int, n_in: int, out_payload: int, in_payl
     for side, total in (("out", out_payload), ("in", in_payload)):
         rows = np.flatnonzero(dirs_a == side)
         carriers = [r for r in rows if not (tcp and "S" in flags[r])] or list(rows)
+        if total > len(carriers) * MAX_PACKET_PAYLOAD:      # too much for the data packets alone: the SYN helps
+            carriers = list(rows)
         sizes[carriers] = split_total(int(total), len(carriers))
         if tcp:
             for r in carriers:

@@ -236,12 +236,16 @@ class PcapWriter:
         times = start + np.cumsum(iat_us)
         if len(iat_us) > 1 and iat_us[1:].max() > self._idle_us - 1_000_000:
             self.notes["flows with a gap longer than the idle timeout"] += 1
+        size = np.asarray(size, dtype=np.int64)
+        if len(size) and size.max() > MAX_PACKET_PAYLOAD:
+            raise ConditionMismatch(f"flow {row['flow_id']!r}: a packet of {int(size.max())} payload bytes "
+                                    f"(one packet carries at most {MAX_PACKET_PAYLOAD})")
         out = np.asarray(direction, dtype=object) == "out"
         if len(out) and not out[0]:
             self.notes["flows whose first packet is the responder's"] += 1
         row = dict(row)
         self._free_tuple(row, start, int(times[-1]) if len(times) else start)
-        state = _FlowState(row, times, out, list(flags), np.asarray(size, dtype=np.int64))
+        state = _FlowState(row, times, out, list(flags), size)
         state.seq = {True: int(self._rng.integers(0, 2**32)), False: int(self._rng.integers(0, 2**32))}
         if len(times):
             self._push(state)

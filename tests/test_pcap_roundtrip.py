@@ -231,3 +231,11 @@ def test_argus_flows_read_by_the_ctu_loader_count_the_same(tmp_path):
     table, _ = read_binetflow(tmp_path / "f.binetflow")
     assert len(table) == len(flows)
     assert int(table["TotPkts"].sum()) == written.frames
+
+
+def test_a_packet_over_the_ip_limit_is_refused(tmp_path):
+    endpoints, _ = flow_endpoints(_flows(2), PCAP_FLOWS)
+    row = endpoints.to_dict("records")[0]
+    with PcapWriter(tmp_path / "big.pcap") as writer:
+        with pytest.raises(ConditionMismatch, match="at most"):
+            writer.add_flow(row, ["out"], ["S"], [70000], [0.0])
