@@ -399,7 +399,8 @@ def packets_via_pcap(packets: pd.DataFrame, path: str | Path, *, seed: int = 0) 
 
     Why: what a user feeds an IDS is the capture, not the table; the packets-track metrics on this
     table score that. Each flow gets its own endpoints (10.0.0.0/8 client, 172.16.0.1 server, the
-    service's protocol and port), flows start 1 ms apart; ids come back as ``flow<N>``.
+    service's protocol and port), flows start 1 ms apart; ids come back as ``flow<N>``, the N-th
+    flow's other columns (a label) with it.
     """
     from secgen_bench.datasets.pcap import packet_sequences
 
@@ -414,4 +415,12 @@ def packets_via_pcap(packets: pd.DataFrame, path: str | Path, *, seed: int = 0) 
                      "dst_ip": "172.16.0.1", "src_port": 40000 + i % 20000 if ported else 0,
                      "dst_port": int(port) if ported and port.isdigit() else 0, "start_us": i * 1000})
     write_pcap(path, pd.DataFrame(rows), packets, seed=seed)
-    return packet_sequences(path).table
+    back = packet_sequences(path).table
+    extra = [c for c in packets.columns if c not in back.columns]    # per-flow columns (a label) ride along
+    if extra:
+        per_flow = first[extra].reset_index(drop=True)
+        codes = back["flow_id"].str.slice(4).astype(int)
+        for col in extra:
+            values = per_flow[col].reindex(codes).to_numpy()
+            back[col] = np.where(pd.isna(values), per_flow[col].mode().iloc[0], values)
+    return back

@@ -256,3 +256,25 @@ def test_real_packets_survive_a_capture_unchanged(tmp_path, shared_data):
     for col in ("direction", "flags", "size", "service"):
         assert (back[col].astype(str) == real[col].astype(str)).all(), col
     assert np.abs(back["iat"].to_numpy() - real["iat"].to_numpy()).max() <= 1.5e-6
+
+
+def test_the_packets_board_has_a_pcap_row_and_the_flows_board_not():
+    from secgen_bench.runner.plan import PCAP, UNRANKED
+    from secgen_bench.tracks.flows import FLOWS
+    from secgen_bench.tracks.packets import PACKETS as PACKETS_TRACK
+
+    assert PCAP in UNRANKED
+    assert PACKETS_TRACK.unranked_rows() == ("reference", "bootstrap", PCAP)
+    assert PCAP not in FLOWS.unranked_rows()
+
+
+def test_a_per_flow_label_rides_along(tmp_path):
+    from secgen_bench.pcap_writer import packets_via_pcap
+
+    flows = _flows(8, seed=1)
+    endpoints, _ = flow_endpoints(flows, PCAP_FLOWS)
+    packets = template_packets(endpoints)
+    packets["label"] = packets["flow_id"].map({fid: f"L{i}" for i, fid in enumerate(endpoints["flow_id"])})
+    back = packets_via_pcap(packets, tmp_path / "l.pcap")
+    first = back.groupby("flow_id", sort=False)["label"].first()
+    assert list(first) == [f"L{i}" for i in range(len(endpoints))]
