@@ -319,11 +319,53 @@ def cmd_generate(args) -> int:
     _check_at_least(args.seed, "--seed", 0)
     if Path(args.output).is_dir():
         raise UsageError(f"-o {args.output}: is a directory, not a file")
+    if args.pcap or args.packets or args.packets_data:
+        return _generate_pcap(args, sources[0])
     overrides = _check_overrides(args.set, registry.generators, [args.generator])
     _check_device(args.device)
     n = generate(args.generator, sources[0], args.n, args.output, seed=args.seed, profile=_profile(args),
                  device=args.device, overrides=overrides.get(args.generator, {}), save_model=args.save_model)
     print(f"wrote {n} rows to {args.output}")
+    return 0
+
+
+def _generate_pcap(args, source) -> int:
+    """``generate ... --pcap OUT --packets GEN [--packets-data DATA]``: flows, conditioned packets, a capture."""
+    from secgen_bench import registry
+    from secgen_bench.datasets.loading import DatasetSource
+    from secgen_bench.generate_pcap import check_writable, generate_pcap, packet_generator_class
+    from secgen_bench.runner.store import write_csv
+
+    if not args.pcap:
+        raise UsageError(f"{'--packets' if args.packets else '--packets-data'} needs --pcap OUT.pcap")
+    if not args.packets:
+        raise UsageError("--pcap needs --packets GEN: a packets-track generator with sample_for_flows")
+    if args.save_model:
+        raise UsageError("--save-model saves one model: drop it with --pcap")
+    packet_generator_class(args.packets)
+    check_writable(args.pcap, "--pcap")
+    check_writable(args.output, "-o")
+    if args.packets_data:
+        given = args.packets_data
+        packets_source = DatasetSource(path=given) if Path(given).exists() else DatasetSource(name=given)
+        if packets_source.name:
+            registry.datasets.entry(given)   # unknown name -> one line listing the known ones
+    elif source.path is not None and Path(source.path).suffix.lower() in (".pcap", ".pcapng"):
+        packets_source = source
+    else:
+        raise UsageError("--packets-data is needed: the packets to fit the packet generator on "
+                         "(a capture file or a packets dataset such as cesnet-miner22)")
+    overrides = _check_overrides(args.set, registry.generators, [args.generator, args.packets])
+    _check_device(args.device)
+    result = generate_pcap(args.generator, source, args.n, args.pcap, args.packets, packets_source, seed=args.seed,
+                           profile=_profile(args), device=args.device,
+                           flow_overrides=overrides.get(args.generator, {}),
+                           packet_overrides=overrides.get(args.packets, {}))
+    write_csv(Path(args.output), result.flows)
+    print(f"wrote {len(result.flows)} flows to {args.output} and {result.frames} packets to {args.pcap}")
+    for what, count in result.notes.items():
+        if count and what not in ("flows",):
+            print(f"  {what}: {count}")
     return 0
 
 
@@ -534,6 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="cpu")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE")
     s.add_argument("--save-model", help="also save the fitted model here")
+    s.add_argument("--pcap", help="also write the flows as packets to this pcap (needs --packets)")
+    s.add_argument("--packets", help="packets-track generator (with sample_for_flows) that draws each flow's packets")
+    s.add_argument("--packets-data", help="packets data the --packets generator is fitted on: a dataset name or a "
+                                          "capture file (default: --data when it is a capture)")
     s.set_defaults(func=cmd_generate)
 
     s = sub.add_parser("leaderboard", help="rank the results of a run directory")

@@ -27,6 +27,7 @@ import pandas as pd
 
 CONDITION_COLUMNS = ("flow_id", "service", "out_packets", "in_packets", "out_payload", "in_payload", "duration")
 DURATION_SLACK_S = 1e-6   # inter-arrival times are rounded to microseconds
+MAX_PACKET_PAYLOAD = 65535 - 20 - 20   # the most payload one packet carries whatever its protocol and IP version
 
 
 class ConditionMismatch(ValueError):

@@ -43,10 +43,12 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.budget import Budget, paper_setting, post_hoc
+from secgen_bench.packet_conditions import MAX_PACKET_PAYLOAD, ConditionMismatch, check_conditions, split_total
 from secgen_bench.generators.common.flow_tokens import ColumnCodec
 from secgen_bench.generators.common.per_service import PacketWordsConfig, PerServiceSequenceGenerator
 from secgen_bench.generators.common.torch_support import check_gpt_options, seeded, torch_generator
 from secgen_bench.generators.common.torch_training import patience_criterion, train
+from secgen_bench.packets import parse_symbol
 
 BOS, EOS = 0, 1
 TOKENS_PER_PACKET = 3
@@ -316,6 +318,210 @@ class PacketTransformer(PerServiceSequenceGenerator):
             if len(pool):
                 out[rows] = pool[rng.integers(0, len(pool), len(rows))]
         return out
+
+    # -- flow-conditioned sampling ----------------------------------------
+    def sample_for_flows(self, conditions: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+        """Packets-schema rows that keep each flow record of ``conditions`` exactly (module docstring)."""
+        check_conditions(conditions)
+        if not hasattr(self, "model_"):
+            raise RuntimeError("packet-transformer: fit() before sample_for_flows()")
+        rng = np.random.default_rng(seed)
+        cfg = self.config
+        flows = conditions.reset_index(drop=True)
+        segs = []          # (flow row, window, out, in, out payload, in payload, initiator first)
+        for f, row in enumerate(flows.itertuples(index=False)):
+            n_out, n_in = int(row.out_packets), int(row.in_packets)
+            n = n_out + n_in
+            lengths = split_total(n, -(-n // cfg.max_packets))
+            outs = split_total(n_out, len(lengths), lengths)
+            outs = np.minimum(outs, lengths)
+            outs[0] += n_out - int(outs.sum())
+            ins = lengths - outs
+            pay_out = split_total(int(row.out_payload), len(lengths), outs)
+            pay_in = split_total(int(row.in_payload), len(lengths), ins)
+            later = n - np.cumsum(lengths)
+            for w in range(len(lengths)):
+                segs.append((f, w, int(outs[w]), int(ins[w]), int(pay_out[w]), int(pay_in[w]), w == 0 and n_out > 0,
+                             int(later[w])))
+        model_of = [self._model_for(str(s)) for s in flows["service"]]
+        decoded: dict[tuple, list] = {}
+        for service in sorted(set(model_of)):
+            mine = [s for s in segs if model_of[s[0]] == service]
+            for start in range(0, len(mine), cfg.sample_batch):
+                batch = mine[start:start + cfg.sample_batch]
+                for seg, word in zip(batch, self._generate_constrained(service, batch, rng)):
+                    decoded[seg[:2]] = word
+        return self._conditioned_rows(flows, segs, decoded)
+
+    def _model_for(self, service: str) -> int:
+        """The training service decoding ``service``: itself, else the commonest of its protocol, else the commonest."""
+        if service in self.services_:
+            return self.services_.index(service)
+        order = np.argsort(-self.service_share_, kind="stable")
+        proto = service.split("/")[0]
+        same = [i for i in order if self.services_[i].split("/")[0] == proto]
+        return int(same[0] if same else order[0])
+
+    def _symbol_kinds(self, torch):
+        """Per vocabulary token: sent by the initiator, by the responder, a data symbol (bool tensors)."""
+        lo, _ = self.offsets_["symbol"]
+        is_out = torch.zeros(self.vocab_size_, dtype=torch.bool, device=self.device)
+        is_in, is_data, closes = is_out.clone(), is_out.clone(), is_out.clone()
+        for i, sym in enumerate(self.symbols_):
+            flags, direction = parse_symbol(sym, self.config.payload_class)
+            (is_out if direction == "out" else is_in)[lo + i] = True
+            is_data[lo + i] = sym.endswith("d") if self.config.payload_class else True
+            closes[lo + i] = "F" in flags or "R" in flags
+        return is_out, is_in, is_data, closes
+
+    def _resets(self, torch):
+        """Per vocabulary token: a symbol carrying RST."""
+        lo, _ = self.offsets_["symbol"]
+        out = torch.zeros(self.vocab_size_, dtype=torch.bool, device=self.device)
+        for i, sym in enumerate(self.symbols_):
+            out[lo + i] = "R" in parse_symbol(sym, self.config.payload_class)[0]
+        return out
+
+    def _generate_constrained(self, service: int, segs: list, rng: np.random.Generator) -> list:
+        """Token triples (symbol, size bin, iat bin) of each window in ``segs``, under the count/payload masks."""
+        cfg = self.config
+        seed = int(rng.integers(0, 2**62))
+        k = len(segs)
+        lengths = np.array([s[2] + s[3] for s in segs])
+        with seeded(seed, self.device, cfg.cpu_threads) as torch:
+            gen = torch_generator(seed, self.device)
+            dev = self.device
+            types = {kind: self._type_mask(torch, *self.offsets_[kind]) for kind in ("symbol", "size", "iat")}
+            own = self._service_masks(torch)[service] + types["symbol"]
+            size_after = self._size_masks(torch)
+            is_out, is_in, is_data, closes = self._symbol_kinds(torch)
+            is_empty = (is_out | is_in) & ~is_data
+            left = {d: torch.tensor([s[2 + j] for s in segs], device=dev) for j, d in enumerate(("out", "in"))}
+            pay = {d: torch.tensor([s[4 + j] for s in segs], device=dev) for j, d in enumerate(("out", "in"))}
+            need = {d: (pay[d] + MAX_PACKET_PAYLOAD - 1) // MAX_PACKET_PAYLOAD for d in pay}
+            data = {d: torch.zeros(k, dtype=torch.long, device=dev) for d in pay}
+            first_out = torch.tensor([s[6] for s in segs], device=dev)
+            later = torch.tensor([s[7] for s in segs], device=dev)
+            resets = self._resets(torch)
+            out_tokens = torch.zeros((k, int(lengths.max()), TOKENS_PER_PACKET), dtype=torch.long, device=dev)
+            active = torch.arange(k, device=dev)
+            lengths_t = torch.as_tensor(lengths, device=dev)
+            with torch.no_grad():
+                prefix = torch.tensor([[BOS, self.offsets_["service"][0] + service]], device=dev).expand(k, 2)
+                logits, cache = _cached_step(torch, self.model_, prefix, 0, None)
+                pos = 2
+                for p in range(int(lengths.max())):
+                    going = lengths_t[active] > p
+                    if not bool(going.all()):
+                        active, logits = active[going], logits[going]
+                        cache = [(kk[going], vv[going]) for kk, vv in cache]
+                    a = active
+                    ok = {}
+                    for d in ("out", "in"):
+                        has = left[d][a] > 0
+                        if d == "in":
+                            has = has & ~(first_out[a] & (p == 0))
+                        if cfg.payload_class:
+                            may_data = has & (data[d][a] < pay[d][a])
+                            may_empty = has & (data[d][a] + left[d][a] - 1 >= need[d][a])
+                        else:
+                            may_data, may_empty = has, has
+                        ok[d] = (may_data, may_empty)
+                    allowed = ((is_out & is_data)[None] & ok["out"][0][:, None]) | \
+                        ((is_out & is_empty)[None] & ok["out"][1][:, None]) | \
+                        ((is_in & is_data)[None] & ok["in"][0][:, None]) | \
+                        ((is_in & is_empty)[None] & ok["in"][1][:, None])
+                    if not bool(allowed.any(dim=1).all()):
+                        raise ConditionMismatch("packet-transformer: its training packets have no symbol that "
+                                                "keeps a flow record (e.g. no responder packet with data)")
+                    # FIN only among a flow's last two packets, RST only last: an earlier close would make
+                    # the flow assembler (and an IDS) start a new flow with the packets after it
+                    after = left["out"][a] + left["in"][a] - 1 + later[a]
+                    early = (closes[None] & (after[:, None] > 1)) | (resets[None] & (after[:, None] > 0))
+                    keeps_open = allowed & ~early
+                    allowed = torch.where(keeps_open.any(dim=1)[:, None], keeps_open, allowed)
+                    mask = torch.where(allowed, 0.0, float("-inf"))
+                    with_own = mask + own
+                    fallback = ~torch.isfinite(with_own).any(dim=1)
+                    mask = torch.where(fallback[:, None], mask, with_own)
+                    sym = self._draw(torch, logits, mask, gen)
+                    sent_out = is_out[sym]
+                    for d, sent in (("out", sent_out), ("in", ~sent_out)):
+                        left[d][a] -= sent.long()
+                        data[d][a] += (sent & is_data[sym]).long()
+                    logits, cache = _cached_step(torch, self.model_, sym[:, None], pos, cache)
+                    size = self._draw(torch, logits, size_after[sym], gen)
+                    logits, cache = _cached_step(torch, self.model_, size[:, None], pos + 1, cache)
+                    iat = self._draw(torch, logits, types["iat"], gen)
+                    out_tokens[a, p] = torch.stack([sym, size, iat], dim=1)
+                    pos += TOKENS_PER_PACKET
+                    if p + 1 < int(lengths.max()):
+                        logits, cache = _cached_step(torch, self.model_, iat[:, None], pos - 1, cache)
+            out_tokens = out_tokens.cpu().numpy()
+        return [out_tokens[i, : lengths[i]] for i in range(k)]
+
+    def _conditioned_rows(self, flows: pd.DataFrame, segs: list, decoded: dict) -> pd.DataFrame:
+        """Tokens -> packets rows: bins decoded to values, then payload and duration shared out exactly."""
+        cfg = self.config
+        rng = np.random.default_rng(0)
+        parts = {k: [] for k in ("flow_id", "service", "direction", "flags", "size", "iat")}
+        by_flow: dict[int, list] = {}
+        for seg in segs:
+            by_flow.setdefault(seg[0], []).append(decoded[seg[:2]])
+        trained_as = [self.services_[self._model_for(str(s))] for s in flows["service"]]
+        labels = []
+        for f, row in enumerate(flows.itertuples(index=False)):
+            tokens = np.concatenate(by_flow[f])
+            syms = np.array(self.symbols_, dtype=object)[tokens[:, 0] - self.offsets_["symbol"][0]]
+            size_w = self._values(self.size_codec_, self.size_pools_, tokens[:, 1] - self.offsets_["size"][0], rng)
+            iat_w = self._values(self.iat_codec_, self.iat_pools_, tokens[:, 2] - self.offsets_["iat"][0], rng)
+            parsed = [parse_symbol(s, cfg.payload_class) for s in syms]
+            dirs = np.array([d for _, d in parsed], dtype=object)
+            sizes = np.zeros(len(syms), dtype=np.int64)
+            for side, total in (("out", int(row.out_payload)), ("in", int(row.in_payload))):
+                carriers = (dirs == side) & (np.array([s.endswith("d") for s in syms]) if cfg.payload_class else True)
+                idx = np.flatnonzero(carriers)
+                if total:
+                    sizes[idx] = _capped_split(total, np.maximum(size_w[idx], 1e-9), int(cfg.payload_class),
+                                               MAX_PACKET_PAYLOAD)
+            starts = np.cumsum([len(w) for w in by_flow[f]])[:-1]      # later windows start with the model's 0
+            if len(starts):
+                iat_w[starts] = iat_w[1:].mean()
+            iat = np.zeros(len(syms))
+            if len(syms) > 1:
+                iat[1:] = split_total(int(round(float(row.duration) * 1e6)), len(syms) - 1, iat_w[1:]) / 1e6
+            parts["flow_id"].extend([row.flow_id] * len(syms))
+            parts["service"].extend([row.service] * len(syms))
+            labels.extend([getattr(self, "labels_", {}).get(trained_as[f], "-")] * len(syms))
+            parts["direction"].extend(dirs)
+            parts["flags"].extend(fl for fl, _ in parsed)
+            parts["size"].append(sizes)
+            parts["iat"].append(iat)
+        cols = self.cols_
+        table = pd.DataFrame({
+            cols.flow_id: pd.Series(parts["flow_id"], dtype=object),
+            cols.flags: pd.Series(parts["flags"], dtype=object),
+            cols.size: np.concatenate(parts["size"]).astype("int64"),
+            cols.iat: np.concatenate(parts["iat"]).astype("float64"),
+            cols.direction: pd.Series(parts["direction"], dtype=object),
+        })
+        if cols.service:
+            table[cols.service] = pd.Series(parts["service"], dtype=object)
+        if cols.label:
+            table[cols.label] = pd.Series(labels, dtype=object).astype(str).astype(object)
+        return table[self.columns_].astype(self.dtypes_)
+
+
+def _capped_split(total: int, weights: np.ndarray, minimum: int, cap: int) -> np.ndarray:
+    """Integers in [minimum, cap] summing to ``total``, in proportion to ``weights`` (``total`` must fit)."""
+    k = len(weights)
+    out = minimum + split_total(int(total) - minimum * k, k, weights)
+    while (out > cap).any():
+        excess = int((out - cap).clip(0).sum())
+        out = np.minimum(out, cap)
+        room = out < cap
+        out[room] += split_total(excess, int(room.sum()), np.asarray(weights, float)[room])
+    return out
 
 
 def _bin_pools(codec: ColumnCodec, values: np.ndarray) -> list:

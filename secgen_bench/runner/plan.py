@@ -17,7 +17,8 @@ from secgen_bench.config import PROFILES, ConfigError
 
 REFERENCE = "reference"  # the real held-out data, scored like a generator and never ranked
 BOOTSTRAP = "bootstrap"  # training rows resampled with replacement: the noise floor, scored and never ranked
-UNRANKED = (REFERENCE, BOOTSTRAP)  # the pseudo-rows of a generator leaderboard, in display order
+PCAP = "pcap"            # packets track: the held-out packets written as a capture and re-extracted, never ranked
+UNRANKED = (REFERENCE, BOOTSTRAP, PCAP)  # the pseudo-rows of a generator leaderboard, in display order
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from typing import Sequence
 
 from secgen_bench import __version__, registry
 from secgen_bench.config import build_config, config_dict, config_hash
-from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, GeneratorRef, MetricRef
+from secgen_bench.runner.plan import BOOTSTRAP, PCAP, REFERENCE, GeneratorRef, MetricRef
 
 
 def reference_ref() -> GeneratorRef:
@@ -16,6 +16,14 @@ def reference_ref() -> GeneratorRef:
 def bootstrap_ref(unit: str = "rows") -> GeneratorRef:
     """Training rows (or sequences) resampled with replacement: the noise floor, scored and never ranked."""
     return GeneratorRef(BOOTSTRAP, "", __version__, {}, "bootstrap", {}, unit)
+
+
+def pcap_ref() -> tuple[GeneratorRef, str | None]:
+    """The held-out packets through a written capture (packets track), and why it cannot run (no dpkt)."""
+    import importlib.util
+
+    reason = None if importlib.util.find_spec("dpkt") else "needs dpkt (pip install 'secgen-bench[pcap]')"
+    return GeneratorRef(PCAP, "", __version__, {}, "pcap", {}, "sequences"), reason
 
 
 def generator_ref(name: str, profile: str, overrides: dict) -> tuple[GeneratorRef, str | None]:

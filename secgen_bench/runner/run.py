@@ -19,11 +19,11 @@ from secgen_bench.runner.environment import environment
 from secgen_bench.runner.executor import Executor, LocalExecutor
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.paths import child_of
-from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE, UNRANKED, DatasetRef, Job, PlannedJob
+from secgen_bench.runner.plan import BOOTSTRAP, PCAP, REFERENCE, UNRANKED, DatasetRef, Job, PlannedJob
 from secgen_bench.runner.prepare import prepare_dataset
 from secgen_bench.runner.real_baselines import add_real_baseline_notes
 from secgen_bench.runner.records import metric_current, utc_now, write_records
-from secgen_bench.runner.refs import bootstrap_ref, missing_roles, reference_ref
+from secgen_bench.runner.refs import bootstrap_ref, missing_roles, pcap_ref, reference_ref
 from secgen_bench.runner.request import RunContext, RunEvent, RunRequest
 from secgen_bench.runner.resume import check_protocol, merged_jobs, merged_plan
 from secgen_bench.runner.samples import cache_sample, restore_cached_sample
@@ -106,11 +106,13 @@ def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: Loade
     metric_errors = {m.name: r for m, r in metrics if r}
     mrefs = tuple(m for m, _ in metrics)
     names = list(request.generators) or track.default_plugins()
-    for name in (list(UNRANKED) if track.reference_row else []) + [n for n in names if n not in UNRANKED]:
+    for name in list(track.unranked_rows()) + [n for n in names if n not in UNRANKED]:
         if name == REFERENCE:
             gref, reason = reference_ref(), None
         elif name == BOOTSTRAP:
             gref, reason = bootstrap_ref("sequences" if data.schema.by_role("sequence_id") else "rows"), None
+        elif name == PCAP:
+            gref, reason = pcap_ref()
         else:
             gref, reason = track.plugin_ref(name, request.profile, request.overrides.get(name, {}))
         not_applicable = None if name in UNRANKED or reason else missing_roles(name, data.schema)
@@ -119,7 +121,7 @@ def plan_jobs(request: RunRequest, track: Track, ds_ref: DatasetRef, data: Loade
             job = Job(gref, ds_ref, seed, n_syn, request.profile)
             child_of(Path(request.out) / "jobs", Path(request.out) / "jobs" / job.key, "job folder")  # before any write
             yield PlannedJob(job, track.name, mrefs, metric_errors, reason,
-                             cacheable=(request.use_cache and not job.is_reference and not job.is_bootstrap
+                             cacheable=(request.use_cache and not job.is_reference and not job.is_bootstrap and name != PCAP
                                         and track.caches_samples),
                              not_applicable=not_applicable)
 

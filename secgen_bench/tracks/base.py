@@ -29,6 +29,12 @@ class Track:
     caches_samples: ClassVar[bool] = True       # samples go to the cross-run cache
 
     # ---- the plan (driver side) ---------------------------------------------------------------
+    def unranked_rows(self) -> tuple[str, ...]:
+        """The pseudo-rows this track scores before its plugins (none without a reference row)."""
+        from secgen_bench.runner.plan import BOOTSTRAP, REFERENCE
+
+        return (REFERENCE, BOOTSTRAP) if self.reference_row else ()
+
     def plugin_registry(self) -> Registry:
         """Where the plugins -g/--all/--set name live (``registry.generators`` or ``registry.detectors``)."""
         return getattr(registry, self.plugin_kind)

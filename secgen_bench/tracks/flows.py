@@ -21,7 +21,7 @@ from secgen_bench.generate import fit_and_sample
 from secgen_bench.generators.base import check_sample
 from secgen_bench.registry import import_target
 from secgen_bench.runner.labelled import load_labelled
-from secgen_bench.runner.plan import BOOTSTRAP, GeneratorRef, MetricRef, Protocol
+from secgen_bench.runner.plan import BOOTSTRAP, PCAP, GeneratorRef, MetricRef, Protocol
 from secgen_bench.runner.prepare import load_prepared
 from secgen_bench.runner.refs import generator_ref, generators_for_track, metric_refs
 from secgen_bench.runner.samples import read_synthetic
@@ -36,8 +36,12 @@ from secgen_bench.tracks.conditional import label_inputs, note_failed_classes
 class GenerationTrack(Track):
     """A track whose jobs are generators, scored by the registry metrics of the same track."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, extra_rows: tuple[str, ...] = ()):
         self.name = name
+        self.extra_rows = extra_rows
+
+    def unranked_rows(self) -> tuple[str, ...]:
+        return super().unranked_rows() + self.extra_rows
 
     # ---- the plan ------------------------------------------------------------------------------
     def check_names(self, plugins: Sequence[str], metrics: Sequence[str] | None) -> None:
@@ -92,6 +96,13 @@ class GenerationTrack(Track):
         synthetic = None
         if spec.reference:
             synthetic = holdout
+        elif spec.generator == PCAP:        # what an IDS would read: the held-out packets through a capture
+            from secgen_bench.pcap_writer import packets_via_pcap
+
+            job_dir.mkdir(parents=True, exist_ok=True)
+            synthetic = packets_via_pcap(holdout, job_dir / "holdout.pcap", seed=seed)
+            synthetic = synthetic.reindex(columns=list(train.columns)).astype(dtypes)
+            write_csv(synthetic_path, synthetic)
         elif spec.generator == BOOTSTRAP:   # the noise floor: cheap, drawn afresh with the job's seed
             synthetic = bootstrap_sample(train, schema, spec.n_synthetic, seed, spec.unit)
             write_csv(synthetic_path, synthetic)
