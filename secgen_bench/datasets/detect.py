@@ -137,7 +137,9 @@ def load_path(path: str | Path, format: str = "auto", *, seed: int = 0, profile:
             cls = registry.datasets.get(format)
         except registry.RegistryError:
             raise cm.DataFormatError(f"{path}: unknown format {format!r}; choose auto, csv or one of {', '.join(registry.datasets.names())}") from None
-        loaded = cls().load(path, seed=seed, profile=profile)
+        # a capture or a packet dataset read for the flows track: its flows view (one line when it has none)
+        loaded = (cls().load(path, seed=seed, profile=profile) if getattr(cls, "track", "flows") == "flows"
+                  else cls().load_view("flows", path, seed=seed, profile=profile))
     loaded.meta.setdefault("source", str(path))
     loaded.meta["format"] = format if "format" not in loaded.meta or format == "csv" else loaded.meta["format"]
     loaded.meta["loader"] = format
