@@ -67,7 +67,7 @@ def test_folder_with_max_rows_samples_the_joined_table(unsw_sets):
 def test_cesnet_flows_view_is_labelled_miner_vs_other(shared_data):
     sample = shared_data / "cesnet-miner22" / "miner22-sampled.csv"
     raw = pd.read_csv(sample, usecols=["string LABEL"])["string LABEL"]
-    for source, track in ((DatasetSource(path=str(sample)), None), (DatasetSource(name="cesnet-miner22"), "flows")):
+    for source, track in ((DatasetSource(path=str(sample)), "flows"), (DatasetSource(name="cesnet-miner22"), "flows")):
         data = load_dataset(source, "quick", 0, track)
         assert data.schema.name == "cesnet-miner22" and len(data.table) == len(raw)
         benign = declared_benign(data.meta, data.schema.by_role("label"))

@@ -149,7 +149,7 @@ def load_limited(source, profile: str, seed: int, track: str | None):
             loaded.meta.update(source=str(source.path), loader=fmt, format=fmt)
     else:
         if source.path is not None:
-            whole = load_path(source.path, source.format, seed=seed, profile=profile)
+            whole = load_path(source.path, source.format, seed=seed, profile=profile, view="flows")
         else:
             whole = cls().load_view("flows", seed=seed, profile=profile) if flows_view else cls().load(seed=seed, profile=profile)
         loaded = limit_loaded(whole, source, seed)

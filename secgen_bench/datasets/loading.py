@@ -55,7 +55,8 @@ def load_dataset(source: DatasetSource, profile: str, seed: int = 0, track: str 
         from secgen_bench.datasets.detect import load_path, sniff_format
 
         if track in (None, "flows"):
-            return load_path(source.path, source.format, seed=seed, profile=profile, drop_invalid=source.drop_invalid)
+            return load_path(source.path, source.format, seed=seed, profile=profile, drop_invalid=source.drop_invalid,
+                             view=track)
         fmt = sniff_format(source.path) if source.format == "auto" else source.format
         if fmt in (None, "csv"):
             return load_path(source.path, source.format, seed=seed, profile=profile)
