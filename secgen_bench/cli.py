@@ -52,7 +52,7 @@ def _sample_size(text: str | None) -> int | None | str:
 
 def _add_dataset_args(p: argparse.ArgumentParser, default: str | None = "simnet") -> None:
     p.add_argument("-d", "--dataset", help=f"registered dataset name(s), comma-separated (default: {default})")
-    p.add_argument("--data", help="a flow file of your own instead of a registered dataset")
+    p.add_argument("--data", help="a flow file of your own (or a folder of such files, read as one dataset) instead of a registered dataset")
     p.add_argument("--format", default="auto", help="format of --data (auto detects by content)")
     p.add_argument("--max-rows", type=int, help="read a seeded uniform sample of N rows (streamed; recorded in run.json)")
     p.add_argument("--window", help="read only flows with START <= timestamp < END, given as START/END")

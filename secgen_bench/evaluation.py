@@ -124,9 +124,9 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
                 if "labels" in needs:
                     r, s, h = lab["real"], lab["synthetic"], lab["holdout"]
                 extra = {"attacks": lab["attacks"]} if "attacks" in needs else {}
-                res = metric(r, s, labels.schema, holdout=h, seed=rep_seed, **extra)
+                res = _call(metric, r, s, labels.schema, h, rep_seed, synthetic_is_holdout, extra)
             else:
-                res = metric(r, s, schema, holdout=h, seed=rep_seed)
+                res = _call(metric, r, s, schema, h, rep_seed, synthetic_is_holdout, {})
             value = float(res.value)
             if math.isnan(value):
                 raise ValueError("metric returned NaN")
@@ -161,6 +161,15 @@ def evaluate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, me
             out.std = float(np.std(out.values, ddof=1)) if len(out.values) > 1 and not identical else 0.0
             out.breakdown = _mean_breakdown(breakdowns[name])
     return outcomes
+
+
+def _call(metric: Metric, r, s, schema, h, seed: int, synthetic_is_holdout: bool, extra: dict):
+    """One score; on the Reference row a metric that tests on the holdout is cross-fitted (metrics/crossfit.py)."""
+    if synthetic_is_holdout and getattr(metric, "tests_on_holdout", False) and h is not None:
+        from secgen_bench.metrics.crossfit import crossfit
+
+        return crossfit(metric, r, h, schema, seed=seed, **extra)
+    return metric(r, s, schema, holdout=h, seed=seed, **extra)
 
 
 def _why_not_applicable(metric: Metric, labels: LabelInputs | None) -> str | None:

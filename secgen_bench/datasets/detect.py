@@ -113,8 +113,8 @@ def load_inferred(path: str | Path, drop_invalid: bool = False) -> LoadedData | 
 
 
 def load_path(path: str | Path, format: str = "auto", *, seed: int = 0, profile: str = "default",
-              drop_invalid: bool = False) -> LoadedData:
-    """Load a user's file with loader ``format`` (a dataset name, ``csv``, or ``auto``)."""
+              drop_invalid: bool = False, view: str | None = None) -> LoadedData:
+    """Load a user's file with loader ``format`` (a dataset name, ``csv``, or ``auto``); ``view``: as that track sees it."""
     path = Path(path)
     if not path.exists():
         raise cm.DataFormatError(f"{path}: no such file")
@@ -137,7 +137,10 @@ def load_path(path: str | Path, format: str = "auto", *, seed: int = 0, profile:
             cls = registry.datasets.get(format)
         except registry.RegistryError:
             raise cm.DataFormatError(f"{path}: unknown format {format!r}; choose auto, csv or one of {', '.join(registry.datasets.names())}") from None
-        loaded = cls().load(path, seed=seed, profile=profile)
+        # view="flows" (a run of the flows track): a packet dataset gives its flows view (one line when it has none)
+        native = view is None or getattr(cls, "track", "flows") == view
+        loaded = (cls().load(path, seed=seed, profile=profile) if native
+                  else cls().load_view(view, path, seed=seed, profile=profile))
     loaded.meta.setdefault("source", str(path))
     loaded.meta["format"] = format if "format" not in loaded.meta or format == "csv" else loaded.meta["format"]
     loaded.meta["loader"] = format

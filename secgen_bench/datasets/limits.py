@@ -141,15 +141,18 @@ def load_limited(source, profile: str, seed: int, track: str | None):
     if source.path is not None:
         fmt = sniff_format(source.path) if source.format == "auto" else source.format
     cls = registry.datasets.get(fmt) if fmt not in (None, "csv") and fmt in registry.datasets.names() else None
-    if cls is not None and getattr(cls, "track", "flows") != "flows":
-        raise SchemaError(f"--max-rows/--window: apply to flow tables only; {fmt!r} is a {cls.track!r} dataset")
-    if cls is not None and getattr(cls, "streams", False):
+    # a dataset of another track is read through its flows view (CESNET's biflows); one without one says so
+    flows_view = cls is not None and getattr(cls, "track", "flows") != "flows"
+    if cls is not None and getattr(cls, "streams", False) and not flows_view:
         loaded = cls().load(source.path, seed=seed, profile=profile, limits=limits)
         if source.path is not None:
             loaded.meta.update(source=str(source.path), loader=fmt, format=fmt)
     else:
-        loaded = limit_loaded(load_path(source.path, source.format, seed=seed, profile=profile)
-                              if source.path is not None else cls().load(seed=seed, profile=profile), source, seed)
+        if source.path is not None:
+            whole = load_path(source.path, source.format, seed=seed, profile=profile, view="flows")
+        else:
+            whole = cls().load_view("flows", seed=seed, profile=profile) if flows_view else cls().load(seed=seed, profile=profile)
+        loaded = limit_loaded(whole, source, seed)
     loaded.meta["sample_seed"] = seed
     return loaded
 

@@ -63,6 +63,9 @@ class Metric:
     family: ClassVar[str] = "fidelity"
     # Scored by a run that names no metrics; opt-in metrics (costly or needing extra inputs) set False.
     default: ClassVar[bool] = True
+    # True when ``compute`` fits a model on ``synthetic`` and tests it on ``holdout``: the Reference row
+    # (the holdout played as synthetic) is then cross-fitted on two halves of the holdout (metrics/crossfit.py).
+    tests_on_holdout: ClassVar[bool] = False
 
     def compute(self, real: pd.DataFrame, synthetic: pd.DataFrame, schema: FlowSchema, *,
                 holdout: pd.DataFrame | None = None, seed: int = 0) -> float | MetricResult:

@@ -45,6 +45,7 @@ class IDSTSTR(Metric):
     family = "utility"
     in_average_rank = False
     default = False
+    tests_on_holdout = True   # the Reference row is cross-fitted (metrics/crossfit.py)
 
     def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
         from sklearn.metrics import f1_score

@@ -50,6 +50,7 @@ class IDSUtility(Metric):
     family = "utility"
     in_average_rank = False
     default = False
+    tests_on_holdout = True   # the Reference row is cross-fitted (metrics/crossfit.py)
 
     def compute(self, real, synthetic, schema, *, holdout=None, attacks=None, seed=0):
         from secgen_bench.metrics.ids_detectors import DETECTORS

@@ -7,7 +7,8 @@ its rows. That is one fit per class on top of the job's own fit, so it runs
 only when a metric asks for labelled tables (``"labels"`` in its
 ``inputs``). A generator that conditions on the label itself declares
 ``native_label_conditioning = True``: it is fitted once on the labelled
-training flows (the class column included) and sampled once.
+training flows (the class column included) and sampled once. The
+``bootstrap`` row resamples the labelled training flows (its noise floor).
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from secgen_bench.evaluation import LabelInputs, label_needs
 from secgen_bench.generate import fit_and_sample
 from secgen_bench.registry import import_target
 from secgen_bench.runner.labelled import LabelledData
+from secgen_bench.runner.plan import BOOTSTRAP
 from secgen_bench.runner.spec import JobSpec
+from secgen_bench.tracks.bootstrap import bootstrap_sample
 
 
 def class_counts(labels: pd.Series, n: int) -> dict:
@@ -77,6 +80,9 @@ def label_inputs(spec: JobSpec, labelled: LabelledData | None, metrics: Sequence
         return None
     inputs = LabelInputs(labelled.schema, attacks=labelled.attacks, real=labelled.train, holdout=labelled.holdout)
     if spec.reference or not any("labels" in label_needs(m) for m in metrics):
+        return inputs
+    if spec.generator == BOOTSTRAP:   # the noise floor of labelled flows: the labelled training rows resampled
+        inputs.synthetic = bootstrap_sample(labelled.train, labelled.schema, spec.n_synthetic, spec.seed)
         return inputs
     report("class-conditional")
     try:
