@@ -31,7 +31,7 @@ import pandas as pd
 from secgen_bench import ranking as ranking_rules
 from secgen_bench import stats
 from secgen_bench.budget import BUDGET_LEGEND, summarize_budgets, summarize_rows
-from secgen_bench.metric_families import families_text
+from secgen_bench.metric_families import copy_side, families_text
 from secgen_bench.runner.plan import REFERENCE, UNRANKED
 from secgen_bench.runner.planned import planned_records
 from secgen_bench.runner.store import RunStore
@@ -40,6 +40,9 @@ STRICT, TIES = ranking_rules.STRICT, ranking_rules.TIES
 
 
 NOT_APPLICABLE = "n/a"
+COPY_MARK = "⚠"
+COPY_LEGEND = (f"{COPY_MARK}: the cell's 95 % interval lies wholly beyond the Reference row's on the side where "
+               "synthetic flows sit closer to the training flows than held-out real flows do (copying).")
 
 
 def not_applicable(cells: dict[str, "Cell"]) -> bool:
@@ -59,6 +62,7 @@ class Cell:
     rep_std: float | None = None   # spread over the protocol's repetitions (mean over seeds)
     ci_low: float | None = None    # 95 % bootstrap interval of the mean (seeds x repetitions)
     ci_high: float | None = None
+    copies: bool = False           # a privacy metric says the synthetic rows copy the training rows
 
     def text(self, digits: int = 3, intervals: bool = False) -> str:
         if self.mean is None:
@@ -68,6 +72,8 @@ class Cell:
             out += f" ({self.interval_text(digits)})"
         if self.status == "partial":
             out += f" ({self.n_ok}/{self.n_total})"
+        if self.copies:
+            out += f" {COPY_MARK}"
         return out
 
     def interval_text(self, digits: int = 3) -> str:
@@ -199,12 +205,34 @@ def board_from_frame(dataset: str, frame: pd.DataFrame, info: dict | None = None
     for gen in rows:
         for m in metrics:
             rows[gen].setdefault(m, Cell(None, None, 0, 0, "error", error="no record"))
+    flag_copies(rows, metrics)
     avg_ranks = {r: rank_rows(rows, metrics, directions, averaged, r, samples)
                  for r in ranking_rules.RANKINGS if r != ranking}
     avg_ranks[ranking] = rank_rows(rows, metrics, directions, averaged, ranking, samples)   # last: fills the cells
     avg_ranks = {r: avg_ranks[r] for r in ranking_rules.RANKINGS}
     return Board(dataset, metrics, directions, rows, avg_ranks[ranking], info or {}, averaged, ranking, avg_ranks,
                  samples)
+
+
+def flag_copies(rows: dict[str, dict[str, Cell]], metrics: list[str]) -> None:
+    """Set ``Cell.copies`` where a privacy metric's interval lies wholly on its copy side of the Reference's.
+
+    A "closest to the Reference" rank cannot tell a generator that copies (MD, dcr above the
+    Reference row) from one that misses the other way; this flag can. Disjoint 95 % intervals are
+    a stricter test than the paired bootstrap of the ranks, so a flag is not raised by noise.
+    """
+    ref = rows.get(REFERENCE)
+    if not ref:
+        return
+    for m in metrics:
+        side, r = copy_side(m), ref.get(m)
+        if side is None or r is None or r.ci_low is None:
+            continue
+        for g, cells in rows.items():
+            c = cells.get(m)
+            if g == REFERENCE or c is None or c.ci_low is None:
+                continue
+            c.copies = c.ci_low > r.ci_high if side == "higher" else c.ci_high < r.ci_low
 
 
 def _repetition_grid(ok: pd.DataFrame) -> dict[int, list[float]]:
@@ -306,7 +334,8 @@ def legend(board: Board, intervals: bool = False) -> str:
             "ERROR/TIMEOUT cells take the worst rank; n/a (the dataset lacks a column role the generator needs) "
             "is not ranked. Metrics marked * are ranked but not in the average rank. "
             + RANKING_NOTES[board.ranking] + (" " + INTERVAL_NOTE if intervals else "")
-            + (" " + BUDGET_LEGEND if has_budgets(board) else ""))
+            + (" " + BUDGET_LEGEND if has_budgets(board) else "")
+            + (" " + COPY_LEGEND if any(c.copies for cells in board.rows.values() for c in cells.values()) else ""))
 
 
 def to_markdown(boards: list[Board], notes: dict[str, str] | None = None, intervals: bool = False) -> str:

@@ -24,6 +24,18 @@ def family_of(metric: str) -> str:
     return str(getattr(obj, "family", "other")) if obj is not None else "other"
 
 
+def copy_side(metric: str) -> str | None:
+    """The metric's ``copy_side`` ("higher"/"lower": where beyond the Reference row means copying), or None."""
+    from secgen_bench import registry
+
+    try:
+        obj = registry.metrics.peek(metric)
+    except Exception:  # a record of a metric no longer registered
+        return None
+    side = getattr(obj, "copy_side", None)
+    return side if side in ("higher", "lower") else None
+
+
 def by_family(metrics: Sequence[str]) -> dict[str, list[str]]:
     """Family -> its metrics (in the given order), families in ``ORDER`` then any others by name."""
     groups: dict[str, list[str]] = {}

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -110,3 +111,28 @@ def test_budget_column_shows_done_over_paper_and_marks_rows_that_did_not_converg
     assert b.to_dict()["info"]["a"]["budget"]["converged"] is False
     plain = board_from_frame("d", frame([rec("a", "jsd", "lower", 0.3)]))
     assert "budget" not in to_markdown([plain]), "no column when no row records a budget"
+
+
+def test_a_privacy_metric_flags_copying_beyond_the_reference_row_only_on_its_copy_side():
+    from secgen_bench.leaderboard import COPY_MARK, to_markdown
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for seed in range(5):
+        for gen, centre in (("reference", 7.5), ("copier", 8.1), ("miss-below", 6.9), ("near", 7.5)):
+            rows.append(rec(gen, "md", "closest", centre + rng.normal(0, 0.01), seed=seed))
+        rows.append(rec("copier", "jsd", "lower", 0.1, seed=seed))  # no copy side: never flagged
+    b = board_from_frame("d", frame(rows))
+    assert b.rows["copier"]["md"].copies
+    assert not b.rows["miss-below"]["md"].copies   # as far from the Reference, the other way: not copying
+    assert not b.rows["near"]["md"].copies
+    assert not b.rows["copier"]["jsd"].copies
+    text = to_markdown([b])
+    assert text.count(COPY_MARK) == 2                # the copier's cell and the legend
+    assert "closer to the training flows" in text
+    assert b.to_dict()["rows"]["copier"]["md"]["copies"] is True
+
+
+def test_no_copy_flag_without_a_reference_row():
+    b = board_from_frame("d", frame([rec("a", "md", "closest", 9.0, seed=s) for s in range(3)]))
+    assert not b.rows["a"]["md"].copies

@@ -63,6 +63,11 @@ class Metric:
     family: ClassVar[str] = "fidelity"
     # Scored by a run that names no metrics; opt-in metrics (costly or needing extra inputs) set False.
     default: ClassVar[bool] = True
+    # For a privacy metric ranked "closest to the Reference row": the side of the Reference where the
+    # synthetic rows sit closer to the training rows than held-out real rows do ("higher" or "lower").
+    # Closeness alone cannot tell copying from a miss the other way, so the leaderboard flags a cell
+    # whose interval lies wholly beyond the Reference's interval on this side.
+    copy_side: ClassVar[str | None] = None
     # True when ``compute`` fits a model on ``synthetic`` and tests it on ``holdout``: the Reference row
     # (the holdout played as synthetic) is then cross-fitted on two halves of the holdout (metrics/crossfit.py).
     tests_on_holdout: ClassVar[bool] = False

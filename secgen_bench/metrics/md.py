@@ -96,6 +96,7 @@ class MD(Metric):
     version = "1.0"
     description = "Sum over 15 Hamming radii of the F1 of flagging training rows near synthetic rows (500-row samples)"
     direction = Direction.CLOSEST
+    copy_side = "higher"   # more training rows flagged than held-out ones: disclosure
     bounds = (0.0, 15.0)
     inputs = frozenset({"real", "synthetic", "holdout"})
     binned: ClassVar[bool] = False

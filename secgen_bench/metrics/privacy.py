@@ -85,6 +85,7 @@ class DCR(_PrivacyMetric):
     name = "dcr"
     description = "Share of synthetic flows nearer the training set than an equal-size holdout (0.5 ideal); 5th-pct DCR"
     direction = Direction.CLOSEST
+    copy_side = "higher"   # more synthetic rows nearer a training row than a held-out one: copying
     inputs = frozenset({"real", "synthetic", "holdout"})
 
     def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
