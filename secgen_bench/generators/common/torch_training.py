@@ -8,8 +8,9 @@ of random draws, and so every number, is the caller's.
 Early stopping (``patience`` > 0): every ``eval_every`` steps the caller's
 ``validation_loss`` (a held-out split, no random draws) is measured; training
 stops, converged, when it has not improved on its best by ``MIN_IMPROVEMENT``
-(relative) for ``patience`` evaluations in a row. Otherwise it runs to
-``steps`` (the profile's cap) and is not called converged.
+(relative) for ``patience`` evaluations in a row (:class:`early_stopping.Patience`,
+the rule the GANs use too). Otherwise it runs to ``steps`` (the profile's cap) and is
+not called converged.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-MIN_IMPROVEMENT = 1e-3   # a validation loss must beat the best by this share of it to count as better
+from secgen_bench.generators.common.early_stopping import MIN_IMPROVEMENT, Patience
 
 
 @dataclass
@@ -43,7 +44,7 @@ def train(torch: Any, model: Any, batch_loss: Callable[[], Any], *, steps: int, 
     early = validation_loss is not None and patience > 0
     model.train()
     run = TrainRun([], 0, False)
-    best, stale = math.inf, 0
+    stopper = Patience(patience) if early else None
     for step in range(steps):
         loss = batch_loss()
         opt.zero_grad(set_to_none=True)
@@ -59,13 +60,9 @@ def train(torch: Any, model: Any, batch_loss: Callable[[], Any], *, steps: int, 
                 value = float(validation_loss())
             model.train()
             run.val_losses.append(value)
-            if value < best - MIN_IMPROVEMENT * abs(best if math.isfinite(best) else value):
-                best, stale = value, 0
-            else:
-                stale += 1
-                if stale >= patience:
-                    run.converged = True
-                    break
+            if stopper.update(value):
+                run.converged = True
+                break
     model.eval()
     return run
 
