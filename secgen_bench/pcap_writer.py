@@ -398,8 +398,9 @@ def packets_via_pcap(packets: pd.DataFrame, path: str | Path, *, seed: int = 0) 
     """A packets-schema table written to ``path`` as a capture and read back by the flow assembler.
 
     Why: what a user feeds an IDS is the capture, not the table; the packets-track metrics on this
-    table score that. Each flow gets its own endpoints (10.0.0.0/8 client, 172.16.0.1 server, the
-    service's protocol and port), flows start 1 ms apart; ids come back as ``flow<N>``, the N-th
+    table score that. Each flow gets its own endpoints (10.0.0.0/8 client with a port of the dynamic
+    range, so that a UDP flow whose answer comes first reads back the same way round; 172.16.0.1
+    server, the service's protocol and port), flows start 1 ms apart; ids come back as ``flow<N>``, the N-th
     flow's other columns (a label) with it.
     """
     from secgen_bench.datasets.pcap import packet_sequences
@@ -412,7 +413,7 @@ def packets_via_pcap(packets: pd.DataFrame, path: str | Path, *, seed: int = 0) 
         proto = _proto_name(proto or "TCP")
         ported = proto in ("TCP", "UDP")
         rows.append({"flow_id": fid, "proto": proto, "src_ip": str(ipaddress.IPv4Address(0x0A000001 + i)),
-                     "dst_ip": "172.16.0.1", "src_port": 40000 + i % 20000 if ported else 0,
+                     "dst_ip": "172.16.0.1", "src_port": 49152 + i % 16384 if ported else 0,
                      "dst_port": int(port) if ported and port.isdigit() else 0, "start_us": i * 1000})
     write_pcap(path, pd.DataFrame(rows), packets, seed=seed)
     back = packet_sequences(path).table

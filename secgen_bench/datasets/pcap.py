@@ -2,8 +2,15 @@
 
 Parsing uses dpkt (extra ``pcap``). A flow is keyed by protocol and the
 unordered pair of (IP, port) endpoints; its initiator is the sender of the
-first packet seen, except that a first TCP packet carrying SYN+ACK makes the
-*receiver* the initiator. A flow ends after ``idle_timeout`` seconds without
+first packet seen, except that the *receiver* is the initiator when that first
+packet is a TCP SYN+ACK, an ICMP/ICMPv6 echo reply, or a UDP datagram sent from
+a port of a lower IANA range (well-known < 1024, registered < 49152, dynamic)
+than its destination port (a server's answer whose request was not captured,
+or a flow record with no initiator packets written by :mod:`secgen_bench.pcap_writer`).
+TCP without SYN+ACK keeps the first sender: mid-stream TCP flows are read as before.
+A packet's size is its transport payload: after the TCP/UDP header, and after
+the 8-byte ICMP header (type, code, checksum, identifier/sequence or rest of header),
+the convention the pcap writer uses. A flow ends after ``idle_timeout`` seconds without
 packets, or when TCP closes it (RST, or FIN seen from both sides): a later
 packet with the same key starts a new flow, except a bare ACK within one
 second of the close (the last ACK of the FIN handshake).
@@ -32,6 +39,8 @@ PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 PROTO_NAMES = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMP6", 2: "IGMP", 47: "GRE", 50: "ESP", 132: "SCTP"}
 CIDDS_FLAGS = ((0x20, "U"), (0x10, "A"), (0x08, "P"), (0x04, "R"), (0x02, "S"), (0x01, "F"))
+ICMP_HEADER = 8                       # type, code, checksum + 4 bytes (echo: identifier, sequence)
+ICMP_ECHO_REPLIES = {0, 129}          # ICMP echo reply, ICMPv6 echo reply
 SHORT_FLAGS = ((0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "A"), (0x20, "U"), (0x40, "E"), (0x80, "C"))
 
 
@@ -166,11 +175,18 @@ def _add_packet(ip, ts: float, active: dict, done: list, idle_timeout: float, ma
     l4 = ip.data
     sport = dport = 0
     tcp_bits, payload = 0, 0
+    reply = False                     # the first packet answers a request (the receiver initiated)
     if isinstance(l4, (dpkt.tcp.TCP, dpkt.udp.UDP)):
         sport, dport = l4.sport, l4.dport
         payload = len(l4.data)
         if isinstance(l4, dpkt.tcp.TCP):
             tcp_bits = l4.flags
+            reply = tcp_bits & 0x12 == 0x12
+        else:
+            reply = _port_range(sport) < _port_range(dport)
+    elif proto in (1, 58):            # ICMP, ICMPv6 (raw bytes when dpkt could not parse the message)
+        payload = max((len(l4) if isinstance(l4, (bytes, bytearray)) else len(bytes(l4))) - ICMP_HEADER, 0)
+        reply = isinstance(l4, (dpkt.icmp.ICMP, dpkt.icmp6.ICMP6)) and l4.type in ICMP_ECHO_REPLIES
     else:
         payload = len(l4) if isinstance(l4, (bytes, bytearray)) else len(bytes(l4))
     size = len(ip)
@@ -184,9 +200,7 @@ def _add_packet(ip, ts: float, active: dict, done: list, idle_timeout: float, ma
             done.append(active.pop(key))
             flow = None
     if flow is None:
-        client, server = (a, b)
-        if proto == 6 and tcp_bits & 0x12 == 0x12:       # SYN+ACK first: the receiver initiated
-            client, server = b, a
+        client, server = (b, a) if reply else (a, b)
         flow = _Flow(key, proto, client, server, ts, ts)
         active[key] = flow
     out = a == flow.client
@@ -205,6 +219,11 @@ def _add_packet(ip, ts: float, active: dict, done: list, idle_timeout: float, ma
             flow.closed_at = ts
     if max_packets is None or len(flow.packets) < max_packets:
         flow.packets.append((ts, "out" if out else "in", tcp_bits, payload))
+
+
+def _port_range(port: int) -> int:
+    """IANA port range: 0 well-known (< 1024), 1 registered (< 49152), 2 dynamic; servers sit in the lower."""
+    return 0 if port < 1024 else 1 if port < 49152 else 2
 
 
 def _proto_name(p: int) -> str:

@@ -1,9 +1,12 @@
 """Exact MDL score of an automaton on a corpus: refit, L(A), L(D|A) with EM noise repair.
 
-``evaluate`` parses every unique word; guards and edge probabilities are the
+``evaluate`` parses every unique word; guards and edge probabilities start as the
 maximum-likelihood fit on the words the automaton reads exactly; rejected words
-are repaired by alignment (noise rates re-estimated by EM) or, when repair costs
-more than writing the word out, coded explicitly. The returned
+are repaired by alignment or, when repair costs more than writing the word out,
+coded explicitly. EM rounds re-estimate the noise rates and refit probabilities
+and guards on exact and repaired words alike (a repaired word counts through the
+edges of its alignment's path), so noisy words weigh in the learnt automaton as
+much as clean ones. The returned
 :class:`Evaluation` also carries the per-edge sufficient statistics that the
 search uses to screen candidates without touching the data again.
 """
@@ -136,44 +139,85 @@ def compact(aut: TimedAutomaton) -> bool:
     return True
 
 
+def _matched_table(paths):
+    """Steps of the exactly read words: (edge, word, value position or -1) per step, "$" steps included."""
+    idx = [k for k, p in enumerate(paths) if p is not None]
+    return _steps_table({k: (paths[k], np.r_[np.arange(len(paths[k]) - 1), -1]) for k in idx})
+
+
+def _steps_table(words: dict[int, tuple[np.ndarray, np.ndarray]]):
+    if not words:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    keys = list(words)
+    edge = np.concatenate([words[k][0] for k in keys]).astype(np.int64)
+    at = np.concatenate([words[k][1] for k in keys]).astype(np.int64)
+    word = np.repeat(np.asarray(keys, dtype=np.int64), [len(words[k][0]) for k in keys])
+    return edge, word, at
+
+
+def _join(*tables):
+    return tuple(np.concatenate([t[i] for t in tables]) for i in range(3))
+
+
+def _step_values(aut: TimedAutomaton, corpus: Corpus, edge, word, at) -> np.ndarray:
+    """Value of each step: the word's value it read, the edge's guard mean for a deleted symbol, 0 for "$"."""
+    out = np.zeros((len(edge), aut.dim))
+    if not aut.dim or not len(edge):
+        return out
+    read = np.flatnonzero(at >= 0)
+    for k in np.unique(word[read]):
+        rows = read[word[read] == k]
+        out[rows] = corpus.vals[k][at[rows]]
+    gone = np.flatnonzero((at < 0) & (np.array([e.sym for e in aut.edges], dtype=np.int64)[edge] != END))
+    if len(gone):
+        out[gone] = np.array([aut.edges[e].mean for e in edge[gone]], dtype=float).reshape(len(gone), aut.dim)
+    return out
+
+
+def _edge_stats(aut: TimedAutomaton, edge, w, vals, missing):
+    """Weighted count and value moments per edge; a deleted symbol's value enters by its expectation
+    under the edge's guard (E[v] = mean, E[v^2] = mean^2 + var: the EM step for a missing value)."""
+    n_edges = len(aut.edges)
+    cnt = np.bincount(edge, weights=w, minlength=n_edges)
+    s1 = np.zeros((n_edges, aut.dim))
+    s2 = np.zeros((n_edges, aut.dim))
+    var = np.array([e.var for e in aut.edges], dtype=float).reshape(n_edges, aut.dim)
+    extra = np.where(missing[:, None], var[edge], 0.0) if len(edge) else np.zeros((0, aut.dim))
+    for d in range(aut.dim):
+        s1[:, d] = np.bincount(edge, weights=w * vals[:, d], minlength=n_edges)
+        s2[:, d] = np.bincount(edge, weights=w * (vals[:, d] ** 2 + extra[:, d]), minlength=n_edges)
+    return cnt, s1, s2
+
+
+def _set_parameters(aut: TimedAutomaton, cnt, s1, s2) -> float:
+    """ML counts and guards from the statistics; returns the largest relative change of a count."""
+    change = 0.0
+    for i, e in enumerate(aut.edges):
+        if cnt[i] <= 0:
+            continue
+        change = max(change, abs(cnt[i] - e.count) / cnt[i])
+        e.count = float(cnt[i])
+        e.mean = s1[i] / cnt[i]
+        e.var = np.maximum(s2[i] / cnt[i] - e.mean ** 2, 0.0)
+    return change
+
+
 def evaluate(aut: TimedAutomaton, corpus: Corpus, noise: NoiseSettings, paths=None) -> Evaluation:
-    """Refit ``aut`` in place, then score it: total = L(A) + L(D|A) in bits."""
+    """Refit ``aut`` in place, then score it: total = L(A) + L(D|A) in bits.
+
+    Counts and guards are first the ML fit on the exactly read words (``refit``); with noise, each
+    EM round aligns the rejected words, re-estimates the noise rates and refits counts and guards on
+    every word that is not written out explicitly, a repaired word through the path its alignment
+    takes. The final alignment then codes the rejected words under the final parameters.
+    """
     if paths is None:
         paths = refit(aut, corpus)
     n_words = len(corpus.syms)
     n_symbols = len(aut.symbols) - 1
     matched = np.array([p is not None for p in paths], dtype=bool)
-    src, dst, sym, logp, mean, var = aut.arrays()
-
-    # flattened matched paths
-    if matched.any():
-        idx = np.flatnonzero(matched)
-        lens = np.array([len(paths[k]) for k in idx])
-        path_edge = np.concatenate([paths[k] for k in idx])
-        path_word = np.repeat(idx, lens)
-        path_w = corpus.weights[path_word]
-        starts = np.r_[0, np.cumsum(lens)[:-1]]
-        path_prev = np.r_[-1, path_edge[:-1]]
-        path_prev[starts] = -1
-        dim = aut.dim
-        path_vals = np.concatenate([np.vstack([corpus.vals[k], np.zeros((1, dim))]) for k in idx])
-    else:
-        path_edge = path_prev = path_word = np.zeros(0, dtype=np.int64)
-        path_w = np.zeros(0)
-        path_vals = np.zeros((0, aut.dim))
-    is_end = sym[path_edge] == END if len(path_edge) else np.zeros(0, bool)
-    step_bits = -logp[path_edge]
-    if aut.dim and len(path_edge):
-        vb = gaussian_bin_cost(path_vals, mean[path_edge], var[path_edge])
-        step_bits = step_bits + np.where(is_end, 0.0, vb)
-    n_edges = len(aut.edges)
-    cnt = np.bincount(path_edge, weights=path_w, minlength=n_edges)
-    s1 = np.zeros((n_edges, aut.dim))
-    s2 = np.zeros((n_edges, aut.dim))
-    for d in range(aut.dim):
-        s1[:, d] = np.bincount(path_edge, weights=path_w * path_vals[:, d], minlength=n_edges)
-        s2[:, d] = np.bincount(path_edge, weights=path_w * path_vals[:, d] ** 2, minlength=n_edges)
-    core_bits = np.bincount(path_word, weights=step_bits, minlength=n_words)       # per matched word
+    exact = _matched_table(paths)
+    exact_vals = _step_values(aut, corpus, *exact)
     lengths = np.array([len(s) for s in corpus.syms], dtype=float)
     matched_steps = float((corpus.weights * lengths)[matched].sum())
 
@@ -183,34 +227,65 @@ def evaluate(aut: TimedAutomaton, corpus: Corpus, noise: NoiseSettings, paths=No
                          for k in range(n_words)])
     rates = dict(aut.noise)
     unmatched = np.flatnonzero(~matched)
+    repairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def align_all(model):
+        counts = {op: 0.0 for op in NOISE_OPS}
+        counts["match"] = matched_steps
+        repairs.clear()
+        for k in unmatched:
+            bits, ops, path = model.align(corpus.syms[k], corpus.vals[k], want_path=True)
+            if ops is not None and bits < explicit[k]:
+                word_bits[k], status[k] = bits, 1
+                repairs[k] = path
+                for op, c in ops.items():
+                    counts[op] += corpus.weights[k] * c
+            else:
+                word_bits[k], status[k] = explicit[k], 2
+        return counts
+
     if noise.enabled and len(unmatched):
         for _ in range(max(noise.em_iterations, 1)):
             model = AlignmentModel.build(aut, rates, rate_floor=noise.rate_floor, max_deletions=noise.max_deletions)
-            counts = {op: 0.0 for op in NOISE_OPS}
-            counts["match"] = matched_steps
-            for k in unmatched:
-                bits, ops = model.align(corpus.syms[k], corpus.vals[k], want_ops=True)
-                if ops is not None and bits < explicit[k]:
-                    word_bits[k], status[k] = bits, 1
-                    for op, c in ops.items():
-                        counts[op] += corpus.weights[k] * c
-                else:
-                    word_bits[k], status[k] = explicit[k], 2
-            new_rates = estimate_rates(counts, noise.cap)   # counts include the match steps
-            if all(abs(new_rates[op] - rates.get(op, 0.0)) < 1e-4 for op in NOISE_OPS):
-                rates = new_rates
-                break
+            new_rates = estimate_rates(align_all(model), noise.cap)   # counts include the match steps
+            rep = _steps_table(repairs)
+            table = _join(exact, rep)
+            vals = np.vstack([exact_vals, _step_values(aut, corpus, *rep)])
+            edge, word, at = table
+            missing = (at < 0) & (np.array([e.sym for e in aut.edges], dtype=np.int64)[edge] != END)
+            moved = _set_parameters(aut, *_edge_stats(aut, edge, corpus.weights[word], vals, missing))
+            still = all(abs(new_rates[op] - rates.get(op, 0.0)) < 1e-4 for op in NOISE_OPS) and moved < 1e-3
             rates = new_rates
-        # final costs with the final rates
+            if still:
+                break
+        # final costs with the final rates and parameters
         model = AlignmentModel.build(aut, rates, rate_floor=noise.rate_floor, max_deletions=noise.max_deletions)
-        for k in unmatched:
-            bits, _ = model.align(corpus.syms[k], corpus.vals[k])
-            word_bits[k], status[k] = (bits, 1) if bits < explicit[k] else (explicit[k], 2)
+        align_all(model)
     else:
         rates = {op: 0.0 for op in NOISE_OPS}
         word_bits[unmatched] = explicit[unmatched]
         status[unmatched] = 2
     aut.noise = rates
+
+    # every step of every coded word under the final parameters: matched words' bits and the search's statistics
+    src, dst, sym, logp, mean, var = aut.arrays()
+    rep = _steps_table(repairs)
+    path_edge, path_word, at = _join(exact, rep)
+    path_vals = np.vstack([exact_vals, _step_values(aut, corpus, *rep)])
+    is_end = sym[path_edge] == END if len(path_edge) else np.zeros(0, bool)
+    missing = (at < 0) & ~is_end
+    path_w = corpus.weights[path_word] if len(path_word) else np.zeros(0)
+    cnt, s1, s2 = _edge_stats(aut, path_edge, path_w, path_vals, missing)
+    starts = np.flatnonzero(np.r_[True, path_word[1:] != path_word[:-1]]) if len(path_word) else np.zeros(0, int)
+    path_prev = np.r_[-1, path_edge[:-1]] if len(path_edge) else np.zeros(0, dtype=np.int64)
+    path_prev[starts] = -1
+    n_exact = len(exact[0])
+    ex_edge, ex_word = path_edge[:n_exact], path_word[:n_exact]
+    step_bits = -logp[ex_edge]
+    if aut.dim and n_exact:
+        vb = gaussian_bin_cost(path_vals[:n_exact], mean[ex_edge], var[ex_edge])
+        step_bits = step_bits + np.where(is_end[:n_exact], 0.0, vb)
+    core_bits = np.bincount(ex_word, weights=step_bits, minlength=n_words)       # per matched word
     c_match = op_costs(rates, noise.rate_floor)["match"] if noise.enabled else 0.0
     word_bits[matched] = core_bits[matched] + lengths[matched] * c_match
 

@@ -40,7 +40,7 @@ class TADAMConfig(PacketWordsConfig):
 
 class TADAM(PerServiceSequenceGenerator):
     name = "tadam"
-    version = "0.2"
+    version = "0.3"          # 0.3: repaired words count in edge probabilities and guards
     description = "TADAM timed automata (MDL + noise model), one per service, over packet words"
     Config = TADAMConfig
     PROFILES = {

@@ -11,10 +11,10 @@ edge deletion, starting from a first-order Markov chain.
 
 Where this reimplementation departs from the paper and its package:
 - guards are diagonal Gaussians (dimensions independent given the edge);
-- guards and probabilities are ML estimates on the words read exactly; repaired
-  words are coded under them but do not move them (so under heavy noise long
-  words, which are more often noisy, are under-represented: loops come out
-  slightly less probable than in the source);
+- edge probabilities and guards are hard-EM estimates: each EM round of the noise
+  rates refits them on every word not written out explicitly, a repaired word
+  through the single cheapest path its alignment takes (not a sum over all
+  alignments); a deleted symbol's value enters by its expectation under the guard;
 - a state split partitions the state's *incoming edges* (2-means on the next-edge
   distributions, plus isolating each of the three busiest incoming edges); values
   enter through parallel edges made by edge splits, which a state split can

@@ -13,6 +13,10 @@ as a path of the automaton plus noise. Costs are bits:
 
 The DP is vectorised over states with numpy ((Q, Q) min-plus products per
 position); consecutive deletions are bounded by ``max_deletions`` per position.
+With ``want_path`` the backtrace also returns the path the repair takes (the
+automaton's edges, each with the word position whose value it read, or -1 for a
+deleted symbol): the paper explains a noisy word as a path plus noise, and the
+path's edges are what the word used, so the learner counts them (``evaluation``).
 """
 from __future__ import annotations
 
@@ -66,6 +70,8 @@ class AlignmentModel:
     del_matrix: np.ndarray  # (Q, Q) cheapest deletion step
     c: dict[str, float]
     max_deletions: int
+    edge_id: np.ndarray     # automaton edge id of each kept non-end edge
+    end_edge: np.ndarray    # automaton edge id of each state's end edge, -1 where none
 
     @classmethod
     def build(cls, automaton: TimedAutomaton, rates: dict[str, float], *, rate_floor: float = 1e-3,
@@ -76,12 +82,16 @@ class AlignmentModel:
         end_cost = np.full(q, INF)
         ends = keep & (sym == END)
         np.minimum.at(end_cost, src[ends], -logp[ends])
+        end_edge = np.full(q, -1, dtype=np.int64)
+        for e in np.flatnonzero(ends):
+            if end_edge[src[e]] < 0 or -logp[e] < -logp[end_edge[src[e]]]:
+                end_edge[src[e]] = e
         keep &= sym != END
         c = op_costs(rates, rate_floor)
         del_matrix = np.full((q, q), INF)
         np.minimum.at(del_matrix, (src[keep], dst[keep]), -logp[keep] + c["deletion"])
         return cls(q, max(len(automaton.symbols) - 1, 1), src[keep], dst[keep], sym[keep], -logp[keep],
-                   mean[keep], var[keep], end_cost, del_matrix, c, max_deletions)
+                   mean[keep], var[keep], end_cost, del_matrix, c, max_deletions, np.flatnonzero(keep), end_edge)
 
     # ------------------------------------------------------------------------
     def _step_matrices(self, syms: np.ndarray, vals: np.ndarray):
@@ -100,7 +110,7 @@ class AlignmentModel:
             np.minimum.at(s, (self.src[~hit], self.dst[~hit]), edge_bits[i, ~hit] + sub_extra)
             match.append(m)
             sub.append(s)
-        return match, sub
+        return match, sub, edge_bits
 
     def _close(self, d: np.ndarray, record: list | None):
         for _ in range(self.max_deletions):
@@ -115,12 +125,22 @@ class AlignmentModel:
             d = np.where(better, cand, d)
         return d
 
-    def align(self, syms: np.ndarray, vals: np.ndarray, want_ops: bool = False):
-        """Cheapest repair of one word: (bits, operation counts or None). Bits are inf if none exists."""
+    def _edge_on(self, a: int, b: int, cost: np.ndarray, ok: np.ndarray) -> int:
+        """Automaton id of the cheapest kept edge a -> b among ``ok`` (the one the DP's min took)."""
+        cand = np.flatnonzero(ok & (self.src == a) & (self.dst == b))
+        return int(self.edge_id[cand[np.argmin(cost[cand])]])
+
+    def align(self, syms: np.ndarray, vals: np.ndarray, want_ops: bool = False, want_path: bool = False):
+        """Cheapest repair of one word: (bits, operation counts or None). Bits are inf if none exists.
+
+        With ``want_path``: (bits, counts, (edge ids, value positions)) in path order, the end edge last
+        (value position -1 for deleted symbols and the end); counts and path are None when no repair exists.
+        """
+        want_ops = want_ops or want_path
         syms = np.asarray(syms, dtype=np.int64)
         n, q = len(syms), self.n_states
         vals = np.asarray(vals, dtype=float).reshape(n, self.mean.shape[1])
-        match, sub = self._step_matrices(syms, vals)
+        match, sub, edge_bits = self._step_matrices(syms, vals)
         free = universal_value_cost(vals) if n else np.zeros(0)
         add_bits = self.c["addition"] + math.log2(max(self.n_symbols, 2)) + free
         # a re-emitted event repeats the previous one: its value is coded as the difference to the original's
@@ -174,26 +194,41 @@ class AlignmentModel:
         qf = int(np.argmin(final))
         bits = float(final[qf])
         if not want_ops or not np.isfinite(bits):
-            return bits, None
+            return (bits, None, None) if want_path else (bits, None)
         counts = {op: 0.0 for op in NOISE_OPS}
         counts["match"] = 0.0
+        edges, at = [int(self.end_edge[qf])], [-1]            # built backwards, reversed at the end
+        every = np.ones(len(self.src), bool)
         j, state = n, qf
         while True:
             for better, arg in reversed(del_ptr[j]):
                 if better[state]:
                     counts["deletion"] += 1
-                    state = int(arg[state])
+                    prev = int(arg[state])
+                    if want_path:
+                        edges.append(self._edge_on(prev, state, self.cost, every)); at.append(-1)
+                    state = prev
             if j == 0:
                 break
-            op, back, _mid = step_ptr[j]
+            op, back, mid = step_ptr[j]
             code = int(op[state])
             if code == _MATCH:
                 counts["match"] += 1
             else:
                 counts[_OP_NAMES[code]] += 1
-            state = int(back[state])
+            prev, i = int(back[state]), j - 1
+            if want_path and code in (_MATCH, _SUB):
+                hit = self.sym == syms[i]
+                edges.append(self._edge_on(prev, state, edge_bits[i], hit if code == _MATCH else ~hit)); at.append(i)
+            elif want_path and code == _TRANS:        # read syms[i] first (prev -> m), then syms[i - 1] (m -> state)
+                m = int(mid[state])
+                edges.append(self._edge_on(m, state, edge_bits[i - 1], self.sym == syms[i - 1])); at.append(i - 1)
+                edges.append(self._edge_on(prev, m, edge_bits[i], self.sym == syms[i])); at.append(i)
+            state = prev
             j -= 2 if code == _TRANS else 1
-        return bits, counts
+        if not want_path:
+            return bits, counts
+        return bits, counts, (np.array(edges[::-1], dtype=np.int64), np.array(at[::-1], dtype=np.int64))
 
 
 def inject_noise(syms: list[int], vals: np.ndarray, rates: dict[str, float], rng: np.random.Generator,
