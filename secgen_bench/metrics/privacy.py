@@ -5,8 +5,8 @@ Density/Coverage encoding, one-hot distance through categorical codes) and
 its torch distance kernel, in exact float64 mode on the CPU. They are
 opt-in (``default = False``) and outside the paper's average rank.
 
-At scale (``mode="auto"``, more than ``approx_min_rows`` rows in a table that
-is searched, Density/Coverage's 200,000 by default, with the ``[faiss]`` extra)
+At scale (``mode="auto"``, more than ``approx_min_rows`` rows in one of the
+tables compared, Density/Coverage's 200,000 by default, with the ``[faiss]`` extra)
 the nearest neighbours come from the approximate engine ``_knn_approx``
 (FAISS candidates, the exact kernel re-ranks them; its FAISS is seeded with
 the seed), on a GPU machine too since the exact kNN kernels run on the CPU.
@@ -18,8 +18,9 @@ among candidates only; what that does to each value:
 
 - dcr: d_train and d_hold can each come out too large, so the share can err
   either way (the two errors, on tables of equal size, tend to cancel); an
-  exact copy is always found, so a copier still scores 1 and
-  ``exact_copies`` is exact; the percentiles can only be too large.
+  exact copy is found (unless more than 64 rows share its search vector),
+  so a copier still scores 1 and ``exact_copies`` is exact; the
+  percentiles can only be too large.
 - beta-recall: a too-large nearest synthetic distance or centre distance
   (the min over fewer tied rows) recalls fewer real flows, a too-large k-NN
   radius more: either way.
