@@ -33,8 +33,9 @@ print(json.dumps({"n": n, "mode": out["mode"], "density": out["density"], "cover
 """
 
 
-def run_case(n: int, mode: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CASE, str(n), mode], capture_output=True, text=True, cwd=REPO)
+def run_case(n: int, mode: str, case: str = CASE) -> dict:
+    """Run ``case`` (a script printing one JSON line last) for n flows and a mode in a fresh process."""
+    proc = subprocess.run([sys.executable, "-c", case, str(n), mode], capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         raise SystemExit(f"case n={n} mode={mode} failed: {proc.stderr.strip().splitlines()[-1]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -86,3 +86,27 @@ def nearest_tied(query: tuple, reference: tuple, values: np.ndarray, reduce: str
             red[a:b] = (picked.max(dim=1) if reduce == "max" else picked.min(dim=1)).values.numpy()
             dist[a:b] = dmin.clamp_min(0).sqrt().numpy()
     return dist, red
+
+
+def root(sq: np.ndarray) -> np.ndarray:
+    """Distances from squared distances with the square root of the kernels above: torch's when torch
+    imports (its vectorised sqrt can differ from numpy's correctly rounded one in the last bit)."""
+    try:
+        import torch
+    except ImportError:
+        return np.sqrt(np.maximum(sq, 0))
+    return torch.from_numpy(np.array(sq, dtype=np.float64)).clamp_min_(0).sqrt_().numpy()
+
+
+class ExactNeighbours:
+    """``knn`` / ``nearest_tied`` among encoded tables ``views``, named by their positions: the interface
+    of ``_knn_approx.ApproxNeighbours``, so that a metric is written once for both."""
+
+    def __init__(self, views: list[tuple]):
+        self.views = views
+
+    def knn(self, q: int, r: int, k: int, *, exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        return knn(self.views[q], self.views[r], k, exclude_self=exclude_self)
+
+    def nearest_tied(self, q: int, r: int, values: np.ndarray, reduce: str) -> tuple[np.ndarray, np.ndarray]:
+        return nearest_tied(self.views[q], self.views[r], values, reduce)

@@ -15,9 +15,11 @@ computed on it with the *exact* distance of the other engines:
    real rows, and one over the synthetic rows; each real row gets its ``candidates`` nearest real
    and synthetic rows (the row itself is always added to its real candidates).
 3. Exact re-ranking: the squared distances to the candidates are recomputed as
-   ``||x_num - y_num||^2 + 2 * #{differing codes}`` in float64. r_i is the (k+1)-th smallest
-   distance among the real candidates (self included, prdc's rule), Density counts candidates
-   strictly inside r_i, Coverage asks whether the nearest synthetic candidate is inside.
+   ``||x_num - y_num||^2 + 2 * #{differing codes}`` in float64 by the exact engines' own kernel
+   (``_prdc_numpy.exact_squared``), so a candidate is at the exact engines' distance to the bit.
+   r_i is the (k+1)-th smallest distance among the real candidates (self included, prdc's rule),
+   Density counts candidates strictly inside r_i, Coverage asks whether the nearest synthetic
+   candidate is inside.
 
 What it departs from: r_i can only be too large (a true neighbour missed by the search), a ball
 holding more than ``candidates`` synthetic rows is counted as holding ``candidates`` (the
@@ -31,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from secgen_bench.metrics._prdc_numpy import exact_squared
 
 HOT_VALUES = 24          # one-hot dimensions kept for the most frequent codes of a wide column
 HASHED = 8               # dimensions the remaining codes are hashed into
@@ -50,9 +54,9 @@ class ApproxDensityCoverage:
     saturated: float     # share of real rows whose every synthetic candidate lay inside r_i
 
 
-def _column_embedding(real_col: np.ndarray, synth_col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each code of one categorical column, the dimension its one-hot 1 goes to."""
-    both = np.concatenate([real_col, synth_col]).astype(np.int64)
+def _column_embedding(cols: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
+    """For each code of one categorical column (in each table), the dimension its one-hot 1 goes to."""
+    both = np.concatenate(cols).astype(np.int64)
     values, counts = np.unique(both, return_counts=True)
     if len(values) <= HOT_VALUES + HASHED:
         slot = np.arange(len(values))
@@ -64,34 +68,31 @@ def _column_embedding(real_col: np.ndarray, synth_col: np.ndarray) -> tuple[np.n
         # a fixed multiplicative hash (Knuth), so the embedding depends on the codes only
         slot[order[HOT_VALUES:]] = HOT_VALUES + (rest * 2654435761 % (1 << 32)) % HASHED
     width = int(slot.max()) + 1
-    return (slot[np.searchsorted(values, real_col)], slot[np.searchsorted(values, synth_col)]), width
+    return [slot[np.searchsorted(values, col)] for col in cols], width
 
 
-def embed(num: list[np.ndarray], codes: list[np.ndarray | None]) -> tuple[np.ndarray, np.ndarray]:
-    """float32 search vectors of the real and the synthetic rows (numeric part, then one-hot blocks)."""
-    r_num, s_num = num
-    r_codes, s_codes = codes
-    n, m = len(r_num), len(s_num)
+def embed(num: list[np.ndarray], codes: list[np.ndarray | None]) -> tuple[np.ndarray, ...]:
+    """float32 search vectors of each table's rows (numeric part, then one-hot blocks); the
+    categorical slots are shared by the tables (Density/Coverage: real and synthetic)."""
     blocks = []
-    if r_codes is not None:
-        for c in range(r_codes.shape[1]):
-            (rs, ss), width = _column_embedding(r_codes[:, c], s_codes[:, c])
-            blocks.append((rs, ss, width))
-    dim = r_num.shape[1] + sum(w for _, _, w in blocks)
+    if codes[0] is not None:
+        for c in range(codes[0].shape[1]):
+            blocks.append(_column_embedding([t[:, c] for t in codes]))
+    dim = num[0].shape[1] + sum(w for _, w in blocks)
     out = []
-    for rows, numeric, which in ((n, r_num, 0), (m, s_num, 1)):
+    for which, numeric in enumerate(num):
+        rows = len(numeric)
         x = np.zeros((rows, max(dim, 1)), dtype=np.float32)
         x[:, :numeric.shape[1]] = numeric
         offset = numeric.shape[1]
-        for rs, ss, width in blocks:
-            slots = rs if which == 0 else ss
-            x[np.arange(rows), offset + slots] = 1.0
+        for slots, width in blocks:
+            x[np.arange(rows), offset + slots[which]] = 1.0
             offset += width
         out.append(x)
-    return out[0], out[1]
+    return tuple(out)
 
 
-def _index(faiss, x: np.ndarray, seed: int, nprobe: int):
+def ivf_index(faiss, x: np.ndarray, seed: int, nprobe: int):
     n, d = x.shape
     nlist = int(max(1, min(n // TRAIN_PER_CELL, round(np.sqrt(n)))))
     quantizer = faiss.IndexFlatL2(d)
@@ -107,14 +108,16 @@ def _index(faiss, x: np.ndarray, seed: int, nprobe: int):
     return index
 
 
-def _exact_sq(q_num, q_codes, c_num, c_codes) -> np.ndarray:
-    """Exact squared distances from each query row to its candidate rows (candidates: (rows, K, ...))."""
-    d = np.zeros(c_num.shape[:2] if c_num is not None else c_codes.shape[:2])
-    if q_num is not None and q_num.shape[1]:
-        diff = c_num - q_num[:, None, :]
-        d += np.einsum("ijk,ijk->ij", diff, diff)
-    if q_codes is not None:
-        d += 2.0 * (c_codes != q_codes[:, None, :]).sum(axis=2)
+def candidate_squared(q_num, q_codes, ids: np.ndarray, num, codes) -> np.ndarray:
+    """Exact squared distances (the exact engines' kernel, to the bit) from each query row to its
+    candidate rows ``ids`` (rows, K) of (num, codes); inf where FAISS padded with -1 (a cell ran dry)."""
+    missing = ids < 0
+    safe = np.where(missing, 0, ids)
+    d = exact_squared(None if q_num is None else q_num[:, None, :], None if num is None else num[safe],
+                      None if q_codes is None else q_codes[:, None, :], None if codes is None else codes[safe])
+    if d is None:
+        d = np.zeros(ids.shape)
+    d[missing] = np.inf
     return d
 
 
@@ -136,8 +139,8 @@ def density_coverage(real_num, synth_num, real_codes=None, synth_codes=None, *, 
     r_vec, s_vec = embed([real_num, synth_num], [real_codes, synth_codes])
     k_real = min(n, candidates)
     k_syn = min(m, candidates)
-    real_index = _index(faiss, r_vec, seed, nprobe)
-    synth_index = _index(faiss, s_vec, seed + 1, nprobe)
+    real_index = ivf_index(faiss, r_vec, seed, nprobe)
+    synth_index = ivf_index(faiss, s_vec, seed + 1, nprobe)
     inside = covered = saturated = 0
     for a in range(0, n, BLOCK_ROWS):
         b = min(n, a + BLOCK_ROWS)
@@ -149,17 +152,9 @@ def density_coverage(real_num, synth_num, real_codes=None, synth_codes=None, *, 
         real_ids = np.concatenate([own, real_ids], axis=1)
         qn = real_num[a:b]
         qc = None if real_codes is None else real_codes[a:b]
-
-        def sq(ids, num, codes):
-            missing = ids < 0                                  # FAISS pads with -1 when a cell runs dry
-            safe = np.where(missing, 0, ids)
-            d = _exact_sq(qn, qc, num[safe], None if codes is None else codes[safe])
-            d[missing] = np.inf
-            return d
-
-        d_real = sq(real_ids, real_num, real_codes)
+        d_real = candidate_squared(qn, qc, real_ids, real_num, real_codes)
         radii = np.partition(d_real, k, axis=1)[:, k]           # (k+1)-th smallest, self's zero included
-        d_syn = sq(syn_ids, synth_num, synth_codes)
+        d_syn = candidate_squared(qn, qc, syn_ids, synth_num, synth_codes)
         hits = d_syn < radii[:, None]
         counts = hits.sum(axis=1)
         inside += int(counts.sum())

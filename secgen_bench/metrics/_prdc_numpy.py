@@ -65,17 +65,35 @@ def _fused_multiply_add(a, b, c):
     return uh + t
 
 
-def _squared_sum(q_num, num):
-    """Squared Euclidean distances in float64, summed in the order of torch's cdist kernel."""
-    p = num.shape[1]
-    total = np.zeros((q_num.shape[0], num.shape[0]), dtype=np.float64)
+def _squared_sum(x, y):
+    """Squared Euclidean distances in float64 between rows of ``x`` and ``y`` (broadcast; last axis:
+    columns), summed in the order of torch's cdist kernel."""
+    p = x.shape[-1]
+    total = np.zeros(np.broadcast_shapes(x.shape, y.shape)[:-1], dtype=np.float64)
     for c in range(p):
-        diff = q_num[:, c, None] - num[None, :, c]
+        diff = x[..., c] - y[..., c]
         if c == p - 1 and p % 2 == 1 and FUSED_LAST_TERM:
             total = _fused_multiply_add(diff, diff, total)
         else:
             total += diff * diff
     return total
+
+
+def exact_squared(q_num, num, q_codes, codes) -> np.ndarray:
+    """The exact mode's squared distances between broadcast rows (last axis: columns; a part may be
+    None): cdist's sum, its square root squared, plus 2 per differing code. The approximate engines
+    re-rank their candidates with it, so a neighbour they find is at the exact engines' distance to the bit."""
+    out = None
+    if q_num is not None and q_num.shape[-1] > 0:
+        out = np.sqrt(_squared_sum(q_num, num))
+        out *= out
+    if q_codes is not None and q_codes.shape[-1] > 0:
+        mism = (q_codes != codes).sum(axis=-1)
+        if out is None:
+            out = mism.astype(np.float64) * 2.0
+        else:
+            out += 2.0 * mism.astype(out.dtype)
+    return out
 
 
 def _check_device(device: str | None) -> None:
@@ -104,18 +122,18 @@ class _Distances:
         n_y = (self.num if self.num is not None else self.codes).shape[0]
         out = None
         row_const = None
-        if self.has_num:
-            if self.mode == "exact":
-                out = np.sqrt(_squared_sum(q_num, self.num))
-                out *= out
-            else:
-                out = (-2.0 * q_num) @ self.num.T
-                out += self.sq_norm[None, :]
-                row_const = (q_num * q_num).sum(1)
-        if self.has_codes:
+        if self.mode == "exact":
+            out = exact_squared(q_num[:, None, :] if self.has_num else None, self.num[None] if self.has_num else None,
+                                q_codes[:, None, :] if self.has_codes else None,
+                                self.codes[None] if self.has_codes else None)
+        elif self.has_num:
+            out = (-2.0 * q_num) @ self.num.T
+            out += self.sq_norm[None, :]
+            row_const = (q_num * q_num).sum(1)
+        if self.has_codes and self.mode != "exact":
             mism = (q_codes[:, None, :] != self.codes[None, :, :]).sum(axis=2)
             if out is None:
-                out = mism.astype(np.float64 if self.mode == "exact" else self.dtype) * 2.0
+                out = mism.astype(self.dtype) * 2.0
             else:
                 out += 2.0 * mism.astype(out.dtype)
         if out is None:

@@ -77,11 +77,12 @@ _CACHE_SIZE = 4
 APPROX_MIN_ROWS = 200_000
 
 
-def use_approx(mode: str, n: int, m: int, device: str | None) -> bool:
-    """Whether Density/Coverage take the approximate FAISS engine for tables of n and m rows."""
+def use_approx(mode: str, n: int, m: int, device: str | None, threshold: int | None = None) -> bool:
+    """Whether Density/Coverage (and the privacy kNN metrics) take the approximate FAISS engine for
+    tables of n and m rows; ``threshold`` replaces ``APPROX_MIN_ROWS``."""
     if mode != "auto":
         return mode == "approx"
-    if max(n, m) <= APPROX_MIN_ROWS or device not in (None, "auto", "cpu"):
+    if max(n, m) <= (APPROX_MIN_ROWS if threshold is None else threshold) or device not in (None, "auto", "cpu"):
         return False
     try:
         import faiss  # noqa: F401

@@ -5,6 +5,31 @@ Density/Coverage encoding, one-hot distance through categorical codes) and
 its torch distance kernel, in exact float64 mode on the CPU. They are
 opt-in (``default = False``) and outside the paper's average rank.
 
+At scale (``mode="auto"``, more than ``approx_min_rows`` rows in one of the
+tables compared, Density/Coverage's 200,000 by default, with the ``[faiss]`` extra)
+the nearest neighbours come from the approximate engine ``_knn_approx``
+(FAISS candidates, the exact kernel re-ranks them; its FAISS is seeded with
+the seed), on a GPU machine too since the exact kNN kernels run on the CPU.
+The breakdown then says ``approximate`` = 1; ``approximate`` = 0 means past
+the threshold but exact because faiss is not installed. ``mode="exact"``
+forces the exact kernels at any size, ``mode="approx"`` the approximate one.
+A missed neighbour can only make a distance too large and ties are found
+among candidates only; what that does to each value:
+
+- dcr: d_train and d_hold can each come out too large, so the share can err
+  either way (the two errors, on tables of equal size, tend to cancel); an
+  exact copy is found (unless more than 64 rows share its search vector),
+  so a copier still scores 1 and ``exact_copies`` is exact; the
+  percentiles can only be too large.
+- beta-recall: a too-large nearest synthetic distance or centre distance
+  (the min over fewer tied rows) recalls fewer real flows, a too-large k-NN
+  radius more: either way.
+- authenticity: a too-large synthetic-to-real distance makes a flow look
+  more authentic, a too-large own distance of x* (or too few tied x*, so a
+  smaller max) less: either way; a copy is found at distance 0 and stays
+  inauthentic, so copies still score 0.
+- alpha-precision uses no neighbours: exact at any size.
+
 ``dcr`` (inputs real, synthetic, holdout; encoding fitted on all three).
 The training and held-out tables are sorted by their encoded values (row
 order cannot matter) and cut to the same size ``m`` = the smaller of the two
@@ -42,7 +67,7 @@ matrix). Grid A = 31 points 0, 1/30, ..., 1.
   closest real flow x* is larger than x*'s distance to its own closest other
   real flow (the paper's rule; with several equally close x*, larger than
   each one's). Value = share authentic (copies score 0).
-No randomness: the seed is not used.
+No randomness on the exact path: the seed is not used there.
 """
 from __future__ import annotations
 
@@ -52,6 +77,7 @@ import numpy as np
 import pandas as pd
 
 from secgen_bench.metrics.base import Direction, Metric, MetricResult
+from secgen_bench.metrics.density_coverage import APPROX_MIN_ROWS, use_approx
 from secgen_bench.metrics.flow_encoding import FlowEncoding, canonical_order
 from secgen_bench.schema import table_fingerprint
 
@@ -71,12 +97,32 @@ def _draw(view: tuple, n: int, rng: np.random.Generator) -> tuple:
     return _rows(view, np.sort(rng.choice(len(view[0]), size=n, replace=False)))
 
 
+def _neighbours(views: list[tuple], mode: str, threshold: int, seed: int):
+    """(kNN engine over ``views``, breakdown entries): approximate past ``threshold`` rows (module docstring)."""
+    from secgen_bench.metrics._knn_torch import ExactNeighbours
+
+    rows = max(len(v[0]) for v in views)
+    if use_approx(mode, rows, 0, "cpu", threshold):  # "cpu": the exact kNN kernels run on the CPU
+        from secgen_bench.metrics._knn_approx import ApproxNeighbours
+
+        return ApproxNeighbours(views, seed=seed), {"approximate": 1.0}
+    past = mode == "auto" and rows > threshold  # exact only because faiss is not installed
+    return ExactNeighbours(views), ({"approximate": 0.0} if past else {})
+
+
 class _PrivacyMetric(Metric):
     version = "1.0"
     family = "privacy"
     in_average_rank = False
     default = False
     bounds = (0.0, 1.0)
+
+    def __init__(self, mode: str = "auto", approx_min_rows: int = APPROX_MIN_ROWS):
+        if mode not in ("auto", "exact", "approx"):
+            raise ValueError(f"{self.name}: mode must be 'auto', 'exact' or 'approx', not {mode!r}")
+        if int(approx_min_rows) < 0:
+            raise ValueError(f"{self.name}: approx_min_rows must be >= 0, got {approx_min_rows}")
+        self.mode, self.approx_min_rows = mode, int(approx_min_rows)
 
 
 class DCR(_PrivacyMetric):
@@ -89,8 +135,6 @@ class DCR(_PrivacyMetric):
     inputs = frozenset({"real", "synthetic", "holdout"})
 
     def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
-        from secgen_bench.metrics._knn_torch import knn
-
         if holdout is None:
             raise ValueError(f"{self.name}: needs a holdout (real held-out) table")
         rng = np.random.default_rng(seed)
@@ -109,13 +153,14 @@ class DCR(_PrivacyMetric):
             sy = views[2]
         m = min(len(tr[0]), len(ho[0]))
         tr, ho = _draw(tr, m, rng), _draw(ho, m, rng)
-        d_train = knn(sy, tr, 1)[0][:, 0]
-        d_hold = knn(sy, ho, 1)[0][:, 0]
+        search, note = _neighbours([sy, tr, ho], self.mode, self.approx_min_rows, seed)
+        d_train = search.knn(0, 1, 1)[0][:, 0]
+        d_hold = search.knn(0, 2, 1)[0][:, 0]
         share = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
         return MetricResult(share, {
             "dcr_p5": float(np.percentile(d_train, 5)), "holdout_p5": float(np.percentile(d_hold, 5)),
             "dcr_median": float(np.median(d_train)), "exact_copies": float(np.mean(d_train == 0)),
-            "rows_compared": m, "reference_split": split, **enc.description})
+            "rows_compared": m, "reference_split": split, **enc.description, **note})
 
 
 def _centre_distances(num: np.ndarray, codes: np.ndarray | None, ref_num: np.ndarray,
@@ -139,33 +184,36 @@ _CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
 _CACHE_SIZE = 4
 
 
-def alpha_beta_authenticity(real: pd.DataFrame, synthetic: pd.DataFrame, schema) -> dict:
+def alpha_beta_authenticity(real: pd.DataFrame, synthetic: pd.DataFrame, schema, *, mode: str = "auto",
+                            approx_min_rows: int = APPROX_MIN_ROWS, seed: int = 0) -> dict:
     """The three Alaa et al. quantities and their curves from one pass (see the module docstring); cached."""
-    from secgen_bench.metrics._knn_torch import knn, nearest_tied
-
-    key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint())
+    approx = use_approx(mode, len(real), len(synthetic), "cpu", approx_min_rows)
+    key = (table_fingerprint(real), table_fingerprint(synthetic), schema.fingerprint(), mode, approx_min_rows,
+           approx, seed if approx else None)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     tables = [("real", real), ("synthetic", synthetic)]
     enc = FlowEncoding(schema, tables, "alpha-precision")
-    (r_num, r_codes), (s_num, s_codes) = enc.knn(*tables)
+    (r_num, r_codes), (s_num, s_codes) = views = enc.knn(*tables)
+    search, note = _neighbours(views, mode, approx_min_rows, seed)
     # alpha-precision: synthetic mass inside the real a-balls
     real_to_cr = _centre_distances(r_num, r_codes, r_num, r_codes)
     syn_to_cr = _centre_distances(s_num, s_codes, r_num, r_codes)
     precision = np.array([np.mean(syn_to_cr <= np.quantile(real_to_cr, a)) for a in GRID])
     # beta-recall: real flows near the synthetic b-support (any of their tied nearest synthetic flows)
     syn_to_cs = _centre_distances(s_num, s_codes, s_num, s_codes)
-    real_knn = knn((r_num, r_codes), (r_num, r_codes), RECALL_K, exclude_self=True)[0]
-    near_d, near_centre = nearest_tied((r_num, r_codes), (s_num, s_codes), syn_to_cs, "min")
+    real_knn = search.knn(0, 0, RECALL_K, exclude_self=True)[0]
+    near_d, near_centre = search.nearest_tied(0, 1, syn_to_cs, "min")
     close = near_d <= real_knn[:, -1]
     recall = np.array([np.mean(close & (near_centre <= np.quantile(syn_to_cs, b))) for b in GRID])
     # authenticity: farther from its closest real flow(s) than each of them is from its own closest real flow
-    syn_d, own_d = nearest_tied((s_num, s_codes), (r_num, r_codes), real_knn[:, 0], "max")
+    syn_d, own_d = search.nearest_tied(1, 0, real_knn[:, 0], "max")
     authentic = syn_d > own_d
     out = {"alpha-precision": _integrated(precision), "beta-recall": _integrated(recall),
            "authenticity": float(np.mean(authentic)),
-           "precision_at_0.5": float(precision[15]), "recall_at_0.5": float(recall[15]), **enc.description}
+           "precision_at_0.5": float(precision[15]), "recall_at_0.5": float(recall[15]), **enc.description,
+           **note}
     _CACHE[key] = out
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -174,9 +222,10 @@ def alpha_beta_authenticity(real: pd.DataFrame, synthetic: pd.DataFrame, schema)
 
 class _AlaaMetric(_PrivacyMetric):
     def compute(self, real, synthetic, schema, *, holdout=None, seed=0):
-        out = alpha_beta_authenticity(real, synthetic, schema)
-        keep = ("precision_at_0.5", "recall_at_0.5", "numeric_columns", "categorical_columns")
-        return MetricResult(out[self.name], {k: out[k] for k in keep})
+        out = alpha_beta_authenticity(real, synthetic, schema, mode=self.mode, approx_min_rows=self.approx_min_rows,
+                                      seed=seed)
+        keep = ("precision_at_0.5", "recall_at_0.5", "numeric_columns", "categorical_columns", "approximate")
+        return MetricResult(out[self.name], {k: out[k] for k in keep if k in out})
 
 
 class AlphaPrecision(_AlaaMetric):
