@@ -21,8 +21,8 @@ Cases, for each ``--sizes`` n (simnet flows, default profile's generator options
     python benchmarks/scale.py --sizes 100000 --cases load,independent-bn,evaluate --timeout 900
 
 CPU seconds and peak MB count every process of the case: its own, its pool's children (CPU from
-``RUSAGE_CHILDREN``) and, for the Ray case, the cluster's processes (peak RSS summed over the process
-tree every 0.5 s with psutil, so shared pages such as Ray's object store count once per process).
+``RUSAGE_CHILDREN``) and, for the Ray case, the cluster's processes (peak of the summed PSS of the
+process tree, sampled every 0.5 s with psutil: pages a forked pool child shares with its parent count once).
 """
 from __future__ import annotations
 
@@ -55,10 +55,13 @@ def sample_rss():
             procs.update({p.pid: p for p in cluster_marker["cluster"].processes()})
         total = 0
         for p in procs.values():
-            try:
-                total += p.memory_info().rss
+            try:   # PSS: a forked child's pages shared with its parent count once, not once per process
+                total += p.memory_full_info().pss
             except Exception:
-                pass
+                try:
+                    total += p.memory_info().rss
+                except Exception:
+                    pass
         peak["mb"] = max(peak["mb"], total / 2**20)
         time.sleep(0.5)
 threading.Thread(target=sample_rss, daemon=True).start()
