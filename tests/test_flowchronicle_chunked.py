@@ -75,6 +75,14 @@ def test_budget_records_the_chunks(table, chunked2):
     assert b.stopped == ("converged" if b.converged else "cap")
 
 
+def test_chunked_model_saves_and_loads(chunked2, tmp_path):
+    path = tmp_path / "fc-chunked"
+    chunked2.save(path)
+    loaded = FlowChronicle.load(path)
+    assert loaded.config.chunks == 2 and summary(loaded) == summary(chunked2)
+    pd.testing.assert_frame_equal(loaded.sample(200, seed=5), chunked2.sample(200, seed=5))
+
+
 def test_chunk_rule_and_bounds():
     assert resolve_chunks("auto", AUTO_MIN_ROWS - 1) == 1
     assert resolve_chunks("auto", 1_000_000) == 20

@@ -169,9 +169,8 @@ class FlowChronicle(Generator):
         from secgen_bench.generators.flowchronicle.encoding import FlowEncoding
         from secgen_bench.generators.flowchronicle.model import MDLModel
         from secgen_bench.generators.flowchronicle.pattern import Pattern
-        from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
-
         from secgen_bench.generators.flowchronicle.chunked import resolve_chunks
+        from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
 
         cfg = self.config
         t0 = self._fit_t0 = time.perf_counter()
@@ -227,7 +226,7 @@ class FlowChronicle(Generator):
             "chunks": k, "workers": workers, "rounds": sum(r["rounds"] for r in results),
             "chunk_patterns": sum(len(r["patterns"]) for r in results), "merged": len(merged),
             "accepted": rescore["accepted"], "tests": model.n_tests, "bn_fits": model.n_bn_fits,
-            "stopped": rescore["stopped"], "chunk_search_seconds": round(search_s, 3),
+            "stopped": rescore["stopped"], "chunks_done_at_s": round(search_s, 3),
             "fit_seconds": time.perf_counter() - self._fit_t0,
         }
         converged = all(r["stopped"] == "converged" for r in results) and rescore["stopped"] == "converged"
