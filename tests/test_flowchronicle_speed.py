@@ -108,3 +108,15 @@ def test_whole_search_is_identical_with_the_fast_paths_forced_or_disabled(monkey
     swept = _search_fingerprint()
     assert fast == plain == swept
     assert len(fast[2]) > 0
+
+
+def test_presence_table_unique_equals_numpy_unique():
+    rng = np.random.default_rng(11)
+    for size, lo, hi in ((1, 0, 1), (50, 0, 3), (500, -20, 40), (300, 0, 10 ** 7), (2000, 5, 9000)):
+        a = rng.integers(lo, hi, size=size).astype(np.int64)
+        uniq, inv = bn.unique_inverse(a)
+        ref_u, ref_inv = np.unique(a, return_inverse=True)
+        assert np.array_equal(uniq, ref_u) and np.array_equal(inv, ref_inv.reshape(-1))
+        uc, counts = bn.unique_counts(a)
+        ref_uc, ref_counts = np.unique(a, return_counts=True)
+        assert np.array_equal(uc, ref_uc) and np.array_equal(counts, ref_counts)

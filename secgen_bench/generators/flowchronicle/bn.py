@@ -37,6 +37,33 @@ import numpy as np
 from secgen_bench.generators.flowchronicle.mdl import bn_structure_bits, kt_bits_from_counts
 
 
+def unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(a, return_inverse=True)`` for 1-D integer ``a``, by a presence table (no sort)
+    when the values span a range not much larger than ``a``: codes, parent configurations and
+    family ids here do, and sorting them was a large part of each candidate's test."""
+    if len(a) and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo <= 4 * len(a) + 4096:
+            shifted = a - lo
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return (np.flatnonzero(present) + lo).astype(a.dtype), rank[shifted]
+    uniq, inv = np.unique(a, return_inverse=True)
+    return uniq, inv.reshape(-1)
+
+
+def unique_counts(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(a, return_counts=True)`` for 1-D integer ``a``, by ``bincount`` when the range allows."""
+    if len(a) and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo <= 4 * len(a) + 4096:
+            counts = np.bincount(a - lo, minlength=hi - lo + 1)
+            nz = np.flatnonzero(counts)
+            return (nz + lo).astype(a.dtype), counts[nz]
+    return np.unique(a, return_counts=True)
+
+
 def compress(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Local state indices (m x V), the number of observed states per column, and the state values."""
     m, v = data.shape
@@ -44,8 +71,8 @@ def compress(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]
     card = np.zeros(v, dtype=np.int64)
     states = []
     for j in range(v):
-        uniq, inv = np.unique(data[:, j], return_inverse=True)
-        local[:, j] = inv.reshape(-1)
+        uniq, inv = unique_inverse(data[:, j])
+        local[:, j] = inv
         card[j] = len(uniq)
         states.append(uniq)
     return local, card, states
@@ -93,10 +120,10 @@ def _family_counts(local: np.ndarray, card: np.ndarray, child: int, parents,
     for p in parents:
         cfg = cfg * int(card[p]) + local[:, p]
     if weight is None:
-        uj, cj = np.unique(cfg * k + x, return_counts=True)
+        uj, cj = unique_counts(cfg * k + x)
     else:
-        uj, inv = np.unique(cfg * k + x, return_inverse=True)
-        cj = np.bincount(inv.reshape(-1), weights=weight, minlength=len(uj)).astype(np.int64)
+        uj, inv = unique_inverse(cfg * k + x)
+        cj = np.bincount(inv, weights=weight, minlength=len(uj)).astype(np.int64)
     cfg_of = uj // k
     starts = np.flatnonzero(np.r_[True, cfg_of[1:] != cfg_of[:-1]])
     nj = np.add.reduceat(cj, starts)

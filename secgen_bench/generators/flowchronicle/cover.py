@@ -66,6 +66,8 @@ class Cover:
         self._log: list | None = None
         self.touched: set[int] = set()
         self.n_rounds = 0
+        self._changed: list[np.ndarray] | None = []       # flows whose owner was written since take_changed
+        self._changed_size = 0
 
     # -- transactions -----------------------------------------------------------
     def begin(self) -> None:
@@ -93,6 +95,7 @@ class Cover:
             kind = entry[0]
             if kind == "owner":
                 _, flows, old = entry
+                self._note_changed(flows)
                 self._owner[flows] = old
                 self._owner_key[flows] = np.where(old >= 0, self._key[np.maximum(old, 0)], _INT64_MAX)
             elif kind == "acc":
@@ -147,6 +150,7 @@ class Cover:
         """Give ``flows`` to windows ``gids`` (None: free them)."""
         if self._log is not None:
             self._log.append(("owner", flows, self._owner[flows].copy()))
+        self._note_changed(flows)
         if gids is None:
             self._owner[flows] = -1
             self._owner_key[flows] = _INT64_MAX
@@ -330,6 +334,23 @@ class Cover:
                 if w not in queued:
                     queued.add(w)
                     heapq.heappush(heap, (int(key[w]), w))
+
+    def _note_changed(self, flows: np.ndarray) -> None:
+        if self._changed is None or not len(flows):
+            return
+        self._changed.append(flows)
+        self._changed_size += len(flows)
+        if self._changed_size > self.n:
+            self._changed = None                           # more than a full rescan: say "everything"
+
+    def take_changed(self) -> np.ndarray | None:
+        """Flows whose owner may have changed since the last call (with repeats), or None for "any flow";
+        lets the model keep counts of the uncovered flows instead of recounting all n per total."""
+        changed = self._changed
+        self._changed, self._changed_size = [], 0
+        if changed is None:
+            return None
+        return np.concatenate(changed) if changed else np.zeros(0, dtype=np.int64)
 
     # -- queries ----------------------------------------------------------------
     def accepted_local(self, pid: int) -> np.ndarray:
