@@ -3,10 +3,14 @@
 A speed change to the search must not change what it computes; this prints, for each (n, seed), a
 SHA-256 of the patterns' JSON specs with their usages and of a sampled frame (its CSV), so two
 versions of the code can be compared, and ``--check FILE`` compares them with a saved run
-(exit 1 on any difference). ``tests/test_flowchronicle_speed.py`` checks the smallest case.
+(exit 1 on any difference). ``tests/test_flowchronicle_speed.py`` compares the fast paths with
+the plain ones on a small planted table.
 
     python benchmarks/flowchronicle_fingerprint.py --sizes 5000,10000,20000 --seeds 0,1 > fp.json
     python benchmarks/flowchronicle_fingerprint.py --sizes 5000,10000,20000 --seeds 0,1 --check fp.json
+
+``flowchronicle_fingerprint_main.json`` is this script's output for main at 3184ae0 (before the issue-19
+speed work), so ``--check benchmarks/flowchronicle_fingerprint_main.json`` asserts that nothing changed.
 """
 from __future__ import annotations
 
