@@ -80,6 +80,8 @@ class FamilyCode:
         if xs:
             self.ids = np.concatenate([np.stack(xs, axis=1), np.stack(cfgs, axis=1) + offs[0],
                                        np.stack(joints, axis=1) + offs[0] + offs[1]], axis=1)
+            if sum(offs) < 1 << 31:          # one matrix per model pattern, over all its windows: half the memory
+                self.ids = self.ids.astype(np.int32)
             # family v's value ids are the contiguous block starting at x_starts[v]
             self.x_starts = np.array(x_starts, dtype=np.int64)
             self.cfg_fam = np.zeros(offs[1], dtype=np.int64)
