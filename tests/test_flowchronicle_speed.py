@@ -120,3 +120,20 @@ def test_presence_table_unique_equals_numpy_unique():
         uc, counts = bn.unique_counts(a)
         ref_uc, ref_counts = np.unique(a, return_counts=True)
         assert np.array_equal(uc, ref_uc) and np.array_equal(counts, ref_counts)
+
+
+def test_code_of_a_subset_equals_the_full_code_on_that_subset_bit_for_bit():
+    from secgen_bench.generators.flowchronicle.model import FamilyCode
+
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        m, v = int(rng.integers(2, 400)), int(rng.integers(1, 6))
+        data = rng.integers(0, rng.integers(1, 5, size=v), size=(m, v)) * 5 + 1
+        parents = [tuple(sorted(rng.choice([j for j in range(v) if j != i], size=min(i, v - 1, 2), replace=False)))
+                   if v > 1 else () for i in range(v)]
+        parents = [tuple(p for p in pa if p < i) for i, pa in enumerate(parents)]     # acyclic
+        full = FamilyCode(data, parents)
+        idx = np.sort(rng.choice(m, size=int(rng.integers(1, m + 1)), replace=False))
+        coded = data.min(axis=0) != data.max(axis=0)
+        sub = FamilyCode(data[idx], parents, coded)
+        assert sub.bits(np.ones(len(idx), dtype=bool)) == full.bits(idx)

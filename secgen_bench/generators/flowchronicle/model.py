@@ -41,6 +41,7 @@ class PatternEntry:
     time_bits: np.ndarray = field(default_factory=lambda: np.zeros(0))
     gain_bits: float | None = None
     family_code: "FamilyCode | None" = None
+    refreshed: bool = False
 
     def variables(self, columns) -> list[str]:
         return [f"{columns[c]}-r{r}" for r, c in zip(self.var_rows.tolist(), self.var_cols.tolist())]
@@ -55,14 +56,18 @@ class FamilyCode:
     same arrays in the same order as a direct count, so the bits are identical.
     """
 
-    def __init__(self, data: np.ndarray, parents):
+    def __init__(self, data: np.ndarray, parents, coded: np.ndarray | None = None):
+        """``coded``: which variables have a code (default: those with more than one value in ``data``).
+        Built on a subset of the rows with ``coded`` taken from all of them, ``bits`` of the whole subset
+        equals ``bits`` of that subset under the code of all rows, bit for bit: the nonzero counts come
+        out in the same order (configurations and values in lexicographic order of their values)."""
         m = data.shape[0]
         xs, cfgs, joints, x_starts = [], [], [], []
         offs = [0, 0, 0]
         if m:
             local, card, _ = compress(data)
             for v, pa in enumerate(parents):
-                if card[v] <= 1:
+                if (card[v] <= 1) if coded is None else not coded[v]:
                     continue
                 x = local[:, v]
                 cfg = np.zeros(m, dtype=np.int64)
@@ -206,11 +211,23 @@ class MDLModel:
             return 0.0
         bits = float(entry.time_bits[local_idx].sum()) + universal_integer_bits(len(local_idx))
         if entry.bn is not None and len(entry.var_rows):
-            if entry.family_code is None:
-                entry.family_code = FamilyCode(self.free_data(entry, entry.windows), entry.bn.parents)
-            bits += entry.family_code.bits(local_idx)
+            if entry.family_code is None and not entry.refreshed:
+                # the first refresh is the candidate's own test, which most candidates fail: code just
+                # the windows it wins (same bits, see FamilyCode) instead of building the code of all
+                entry.refreshed = True
+                bits += self._won_windows_bits(entry, local_idx)
+            else:
+                if entry.family_code is None:
+                    entry.family_code = FamilyCode(self.free_data(entry, entry.windows), entry.bn.parents)
+                bits += entry.family_code.bits(local_idx)
         entry.data_bits = bits
         return bits
+
+    def _won_windows_bits(self, entry: PatternEntry, local_idx: np.ndarray) -> float:
+        data = self.free_data(entry, entry.windows)
+        coded = data.min(axis=0) != data.max(axis=0) if len(data) else np.zeros(data.shape[1], dtype=bool)
+        won = data[local_idx]
+        return FamilyCode(won, entry.bn.parents, coded).bits(np.ones(len(won), dtype=bool))
 
     # -- building entries ---------------------------------------------------------
     def make_entry(self, pattern: Pattern, windows: np.ndarray | None = None) -> PatternEntry:
