@@ -22,6 +22,7 @@ from tests.test_flowchronicle_equivalence import IP_COLS, _check_cover, _random_
 @pytest.fixture
 def always_sweep(monkeypatch):
     """Switch to the key-order sweep after the first vectorised round of every propagation."""
+    monkeypatch.setattr(Cover, "SWEEP_AFTER", 0)
     monkeypatch.setattr(Cover, "SWEEP_MIN", 0)
     monkeypatch.setattr(Cover, "SWEEP_RATIO", 10 ** 9)
 
@@ -67,7 +68,7 @@ def test_chain_of_overlapping_windows_is_swept_and_exact():
     cover.commit()
     cover.begin()
     cover.insert(1, chain, 2, 1)
-    assert cover.n_rounds < n                # the sweep decided the chain, not ~n/2 rounds of all of it
+    assert cover.n_sweeps == 1               # the sweep finished the chain, not ~n/2 rounds of all of it
     ref = greedy_cover_reference([(other, 1, 0), (chain, 2, 1)], n)
     assert {tuple(r) for r in cover.accepted_windows(1).tolist()} == ref[1]
     assert {tuple(r) for r in cover.accepted_windows(0).tolist()} == ref[0]
@@ -103,6 +104,7 @@ def test_whole_search_is_identical_with_the_fast_paths_forced_or_disabled(monkey
     monkeypatch.setattr(Cover, "SWEEP_MIN", 10 ** 12)          # never sweep
     monkeypatch.setattr(bn, "distinct_rows", lambda local, card: (local, np.ones(len(local), dtype=np.int64)))
     plain = _search_fingerprint()
+    monkeypatch.setattr(Cover, "SWEEP_AFTER", 0)
     monkeypatch.setattr(Cover, "SWEEP_MIN", 0)
     monkeypatch.setattr(Cover, "SWEEP_RATIO", 10 ** 9)        # always sweep
     swept = _search_fingerprint()

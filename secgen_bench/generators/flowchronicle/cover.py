@@ -247,8 +247,10 @@ class Cover:
         n = self.n
         key, owner, wf = self._key, self._owner, self._wf
         first = self._first_scratch()
+        rounds = 0
         while len(dirty):
             self.n_rounds += 1
+            rounds += 1
             flows = wf[dirty]
             kd = key[dirty]
             if len(dirty) == 1:
@@ -286,13 +288,16 @@ class Cover:
                 # not kept): drop it; if that blocker loses the flow, the freed flow brings it back
                 rest = rest[self._unblocked(rest)]
             dirty = _unique(np.concatenate([rest, pushed])) if len(pushed) else rest
-            if len(dirty) > self.SWEEP_MIN and len(g) * self.SWEEP_RATIO < len(dirty):
+            if rounds >= self.SWEEP_AFTER and len(dirty) > self.SWEEP_MIN and len(g) * self.SWEEP_RATIO < len(dirty):
                 # a chain (each window waits on the previous one): rounds would decide a few windows
-                # each while costing all of them; finish in key order instead
+                # each while costing all of them; finish in key order instead. Only after many rounds:
+                # a swept window costs ~100x its share of a round, and real covers settle in a few rounds
+                self.n_sweeps += 1
                 self._sweep(dirty)
                 return
 
-    SWEEP_MIN, SWEEP_RATIO = 64, 32
+    SWEEP_AFTER, SWEEP_MIN, SWEEP_RATIO = 64, 64, 32
+    n_sweeps = 0
 
     def _first_scratch(self) -> np.ndarray:
         scratch = getattr(self, "_first", None)
