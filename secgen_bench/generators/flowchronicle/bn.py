@@ -37,6 +37,33 @@ import numpy as np
 from secgen_bench.generators.flowchronicle.mdl import bn_structure_bits, kt_bits_from_counts
 
 
+def unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(a, return_inverse=True)`` for 1-D integer ``a``, by a presence table (no sort)
+    when the values span a range not much larger than ``a``: codes, parent configurations and
+    family ids here do, and sorting them was a large part of each candidate's test."""
+    if len(a) and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo <= 4 * len(a) + 4096:
+            shifted = a - lo
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return (np.flatnonzero(present) + lo).astype(a.dtype), rank[shifted]
+    uniq, inv = np.unique(a, return_inverse=True)
+    return uniq, inv.reshape(-1)
+
+
+def unique_counts(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(a, return_counts=True)`` for 1-D integer ``a``, by ``bincount`` when the range allows."""
+    if len(a) and a.dtype.kind in "iu":
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo <= 4 * len(a) + 4096:
+            counts = np.bincount(a - lo, minlength=hi - lo + 1)
+            nz = np.flatnonzero(counts)
+            return (nz + lo).astype(a.dtype), counts[nz]
+    return np.unique(a, return_counts=True)
+
+
 def compress(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Local state indices (m x V), the number of observed states per column, and the state values."""
     m, v = data.shape
@@ -44,34 +71,69 @@ def compress(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]
     card = np.zeros(v, dtype=np.int64)
     states = []
     for j in range(v):
-        uniq, inv = np.unique(data[:, j], return_inverse=True)
-        local[:, j] = inv.reshape(-1)
+        uniq, inv = unique_inverse(data[:, j])
+        local[:, j] = inv
         card[j] = len(uniq)
         states.append(uniq)
     return local, card, states
 
 
-def _family_counts(local: np.ndarray, card: np.ndarray, child: int, parents) -> tuple[np.ndarray, np.ndarray]:
-    """(counts per observed parent configuration, counts per observed (configuration, value))."""
+def distinct_rows(local: np.ndarray, card: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``local`` (sorted) and how often each occurs.
+
+    Why: hill climbing scores a few hundred families per fit, and every family count over m rows
+    equals the same count over the distinct rows weighted by their multiplicity; on large tables
+    there are far fewer distinct rows than rows. Rows are keyed by a mixed-radix int64, re-densified
+    (np.unique) whenever the next column would overflow it."""
+    m, v = local.shape
+    key = np.zeros(m, dtype=np.int64)
+    span = 1
+    for j in range(v):
+        c = max(int(card[j]), 1)
+        if span * c >= 1 << 62:
+            _, key = np.unique(key, return_inverse=True)
+            key = key.reshape(-1).astype(np.int64)
+            span = int(key.max()) + 1 if m else 1
+        key = key * c + local[:, j]
+        span *= c
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    return local[first], counts.astype(np.int64)
+
+
+def _family_counts(local: np.ndarray, card: np.ndarray, child: int, parents,
+                   weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(counts per observed parent configuration, counts per observed (configuration, value)).
+    ``weight``: multiplicity of each row of ``local`` (its rows are then distinct rows, see
+    :func:`distinct_rows`); the counts are the same integers, in the same order, as on the full rows."""
     x = local[:, child]
     k = int(card[child])
     if not parents:
-        joint = np.bincount(x, minlength=k)
+        if weight is None:
+            joint = np.bincount(x, minlength=k)
+            total = len(x)
+        else:
+            joint = np.bincount(x, weights=weight, minlength=k).astype(np.int64)
+            total = int(weight.sum())
         joint = joint[joint > 0]
-        return np.array([len(x)], dtype=np.int64), joint
+        return np.array([total], dtype=np.int64), joint
     cfg = np.zeros(len(x), dtype=np.int64)
     for p in parents:
         cfg = cfg * int(card[p]) + local[:, p]
-    uj, cj = np.unique(cfg * k + x, return_counts=True)
+    if weight is None:
+        uj, cj = unique_counts(cfg * k + x)
+    else:
+        uj, inv = unique_inverse(cfg * k + x)
+        cj = np.bincount(inv, weights=weight, minlength=len(uj)).astype(np.int64)
     cfg_of = uj // k
     starts = np.flatnonzero(np.r_[True, cfg_of[1:] != cfg_of[:-1]])
     nj = np.add.reduceat(cj, starts)
     return nj, cj
 
 
-def bic_local(local: np.ndarray, card: np.ndarray, child: int, parents) -> float:
-    m = local.shape[0]
-    nj, cj = _family_counts(local, card, child, parents)
+def bic_local(local: np.ndarray, card: np.ndarray, child: int, parents,
+              weight: np.ndarray | None = None) -> float:
+    m = local.shape[0] if weight is None else int(weight.sum())
+    nj, cj = _family_counts(local, card, child, parents, weight)
     ll = float(np.sum(cj * np.log(cj)) - np.sum(nj * np.log(nj)))
     q = 1.0
     for p in parents:
@@ -88,6 +150,10 @@ def hill_climb(data: np.ndarray, max_indegree: int = 3, epsilon: float = 1e-4, t
         return [tuple() for _ in range(nv)]
     local, card, _ = compress(data)
     logm = math.log(m)
+    weight = None
+    rows, counts = distinct_rows(local, card)
+    if 2 * len(rows) <= m:          # the same scores from fewer rows (see distinct_rows)
+        local, weight = rows, counts
     cache: dict[tuple[int, tuple[int, ...]], float] = {}
     ll_cache: dict[tuple[int, tuple[int, ...]], float] = {}
 
@@ -95,7 +161,7 @@ def hill_climb(data: np.ndarray, max_indegree: int = 3, epsilon: float = 1e-4, t
         key = (v, tuple(sorted(pa)))
         s = cache.get(key)
         if s is None:
-            s = bic_local(local, card, v, key[1])
+            s = bic_local(local, card, v, key[1], weight)
             cache[key] = s
             q = 1.0
             for p in key[1]:

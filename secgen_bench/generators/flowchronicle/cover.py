@@ -22,6 +22,8 @@ candidate is rolled back exactly. The result equals a full greedy pass
 """
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 _INT64_MAX = np.iinfo(np.int64).max
@@ -64,6 +66,8 @@ class Cover:
         self._log: list | None = None
         self.touched: set[int] = set()
         self.n_rounds = 0
+        self._changed: list[np.ndarray] | None = []       # flows whose owner was written since take_changed
+        self._changed_size = 0
 
     # -- transactions -----------------------------------------------------------
     def begin(self) -> None:
@@ -91,6 +95,7 @@ class Cover:
             kind = entry[0]
             if kind == "owner":
                 _, flows, old = entry
+                self._note_changed(flows)
                 self._owner[flows] = old
                 self._owner_key[flows] = np.where(old >= 0, self._key[np.maximum(old, 0)], _INT64_MAX)
             elif kind == "acc":
@@ -145,6 +150,7 @@ class Cover:
         """Give ``flows`` to windows ``gids`` (None: free them)."""
         if self._log is not None:
             self._log.append(("owner", flows, self._owner[flows].copy()))
+        self._note_changed(flows)
         if gids is None:
             self._owner[flows] = -1
             self._owner_key[flows] = _INT64_MAX
@@ -240,17 +246,23 @@ class Cover:
     def _propagate(self, dirty: np.ndarray) -> None:
         n = self.n
         key, owner, wf = self._key, self._owner, self._wf
+        first = self._first_scratch()
+        rounds = 0
         while len(dirty):
             self.n_rounds += 1
+            rounds += 1
             flows = wf[dirty]
             kd = key[dirty]
             if len(dirty) == 1:
                 g, fg, kg, rest = dirty, flows, kd, dirty[:0]
             else:
-                first = np.full(n + 1, _INT64_MAX, dtype=np.int64)
-                np.minimum.at(first, flows.reshape(-1), np.repeat(kd, flows.shape[1]))
+                # earliest dirty key on each of the dirty windows' flows (the scratch is all-MAX
+                # outside a round, so a round costs the dirty windows' size, not the table's)
+                flat = flows.reshape(-1)
+                np.minimum.at(first, flat, np.repeat(kd, flows.shape[1]))
                 first[n] = _INT64_MAX
                 ready = (first[flows] >= kd[:, None]).all(axis=1)
+                first[flat] = _INT64_MAX
                 rest = dirty[~ready]
                 g = dirty[ready]
                 fg, kg = flows[ready], kd[ready]
@@ -276,6 +288,74 @@ class Cover:
                 # not kept): drop it; if that blocker loses the flow, the freed flow brings it back
                 rest = rest[self._unblocked(rest)]
             dirty = _unique(np.concatenate([rest, pushed])) if len(pushed) else rest
+            if rounds >= self.SWEEP_AFTER and len(dirty) > self.SWEEP_MIN and len(g) * self.SWEEP_RATIO < len(dirty):
+                # a chain (each window waits on the previous one): rounds would decide a few windows
+                # each while costing all of them; finish in key order instead. Only after many rounds:
+                # a swept window costs ~100x its share of a round, and real covers settle in a few rounds
+                self.n_sweeps += 1
+                self._sweep(dirty)
+                return
+
+    SWEEP_AFTER, SWEEP_MIN, SWEEP_RATIO = 64, 64, 32
+    n_sweeps = 0
+
+    def _first_scratch(self) -> np.ndarray:
+        scratch = getattr(self, "_first", None)
+        if scratch is None:
+            scratch = self._first = np.full(self.n + 1, _INT64_MAX, dtype=np.int64)
+        return scratch
+
+    def _sweep(self, dirty: np.ndarray) -> None:
+        """Propagation one window at a time, in key order (a heap of dirty windows).
+
+        Exact because a window's state depends only on earlier windows: deciding the earliest dirty
+        window cannot be undone by a later one, and what it changes only dirties later windows (any
+        earlier one that a freed flow brings back is consistent and re-evaluates to no change). The
+        result is the same unique greedy cover as the vectorised rounds give."""
+        n = self.n
+        key, wf, alive, acc = self._key, self._wf, self._alive, self._acc
+        heap = list(zip(key[dirty].tolist(), dirty.tolist()))
+        heapq.heapify(heap)
+        queued = set(dirty.tolist())
+        while heap:
+            k, gi = heapq.heappop(heap)
+            queued.discard(gi)
+            self.n_rounds += 1
+            fg = wf[gi]
+            should = bool(alive[gi]) and not bool((self._owner_key[fg] < k).any())
+            if should == bool(acc[gi]):
+                continue
+            g = np.array([gi], dtype=np.int64)
+            if should:
+                own = self._owner[fg]
+                freed = self._drop(_unique(own[(own >= 0) & (own != gi)]))
+                self._write_acc(g, True)
+                real = fg[fg < n]
+                self._write_owner(real, np.full(len(real), gi, dtype=np.int64))
+            else:
+                freed = self._drop(g)
+            freed = freed[self._owner[freed] < 0]
+            for w in self._candidates(freed).tolist():
+                if w not in queued:
+                    queued.add(w)
+                    heapq.heappush(heap, (int(key[w]), w))
+
+    def _note_changed(self, flows: np.ndarray) -> None:
+        if self._changed is None or not len(flows):
+            return
+        self._changed.append(flows)
+        self._changed_size += len(flows)
+        if self._changed_size > self.n:
+            self._changed = None                           # more than a full rescan: say "everything"
+
+    def take_changed(self) -> np.ndarray | None:
+        """Flows whose owner may have changed since the last call (with repeats), or None for "any flow";
+        lets the model keep counts of the uncovered flows instead of recounting all n per total."""
+        changed = self._changed
+        self._changed, self._changed_size = [], 0
+        if changed is None:
+            return None
+        return np.concatenate(changed) if changed else np.zeros(0, dtype=np.int64)
 
     # -- queries ----------------------------------------------------------------
     def accepted_local(self, pid: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from secgen_bench.generators.flowchronicle.bn import DiscreteBN, compress
+from secgen_bench.generators.flowchronicle.bn import DiscreteBN, compress, unique_inverse
 from secgen_bench.generators.flowchronicle.cover import Cover
 from secgen_bench.generators.flowchronicle.mdl import (_LGAMMA_HALF, _LN2, universal_integer_bits,
                                                        universal_integer_bits_array)
@@ -41,6 +41,7 @@ class PatternEntry:
     time_bits: np.ndarray = field(default_factory=lambda: np.zeros(0))
     gain_bits: float | None = None
     family_code: "FamilyCode | None" = None
+    refreshed: bool = False
 
     def variables(self, columns) -> list[str]:
         return [f"{columns[c]}-r{r}" for r, c in zip(self.var_rows.tolist(), self.var_cols.tolist())]
@@ -55,22 +56,25 @@ class FamilyCode:
     same arrays in the same order as a direct count, so the bits are identical.
     """
 
-    def __init__(self, data: np.ndarray, parents):
+    def __init__(self, data: np.ndarray, parents, coded: np.ndarray | None = None):
+        """``coded``: which variables have a code (default: those with more than one value in ``data``).
+        Built on a subset of the rows with ``coded`` taken from all of them, ``bits`` of the whole subset
+        equals ``bits`` of that subset under the code of all rows, bit for bit: the nonzero counts come
+        out in the same order (configurations and values in lexicographic order of their values)."""
         m = data.shape[0]
         xs, cfgs, joints, x_starts = [], [], [], []
         offs = [0, 0, 0]
         if m:
             local, card, _ = compress(data)
             for v, pa in enumerate(parents):
-                if card[v] <= 1:
+                if (card[v] <= 1) if coded is None else not coded[v]:
                     continue
                 x = local[:, v]
                 cfg = np.zeros(m, dtype=np.int64)
                 for p in pa:
                     cfg = cfg * int(card[p]) + local[:, p]
-                _, cfg_id = np.unique(cfg, return_inverse=True)
-                _, joint_id = np.unique(cfg * int(card[v]) + x, return_inverse=True)
-                cfg_id, joint_id = cfg_id.reshape(-1), joint_id.reshape(-1)
+                _, cfg_id = unique_inverse(cfg)
+                _, joint_id = unique_inverse(cfg * int(card[v]) + x)
                 x_starts.append(offs[0])
                 xs.append(x + offs[0]); cfgs.append(cfg_id + offs[1]); joints.append(joint_id + offs[2])
                 offs = [offs[0] + int(card[v]), offs[1] + int(cfg_id.max()) + 1, offs[2] + int(joint_id.max()) + 1]
@@ -81,6 +85,8 @@ class FamilyCode:
         if xs:
             self.ids = np.concatenate([np.stack(xs, axis=1), np.stack(cfgs, axis=1) + offs[0],
                                        np.stack(joints, axis=1) + offs[0] + offs[1]], axis=1)
+            if sum(offs) < 1 << 31:          # one matrix per model pattern, over all its windows: half the memory
+                self.ids = self.ids.astype(np.int32)
             # family v's value ids are the contiguous block starting at x_starts[v]
             self.x_starts = np.array(x_starts, dtype=np.int64)
             self.cfg_fam = np.zeros(offs[1], dtype=np.int64)
@@ -93,8 +99,16 @@ class FamilyCode:
         """``subset``: a boolean mask or an index array over the rows (all families at once)."""
         if self.n_families == 0 or len(subset) == 0 or (subset.dtype == bool and not subset.any()):
             return 0.0
+        return self.bits_from_counts(self.counts(subset), 1)
+
+    def counts(self, subset: np.ndarray) -> np.ndarray:
+        """The count vector :meth:`bits_from_counts` codes (value, configuration, family counts)."""
+        return np.bincount(self.ids[subset].ravel(), minlength=self._total)
+
+    def bits_from_counts(self, counts: np.ndarray, n_rows: int) -> float:
+        if self.n_families == 0 or n_rows == 0:
+            return 0.0
         s0, s1 = self.sizes[0], self.sizes[1]
-        counts = np.bincount(self.ids[subset].ravel(), minlength=self._total)
         xc, nj, cj = counts[:s0], counts[s0:s0 + s1], counts[s0 + s1:]
         k = np.add.reduceat(xc > 0, self.x_starts, dtype=np.int64)           # values seen per family
         nz = nj > 0
@@ -103,6 +117,35 @@ class FamilyCode:
         cz = cj[cj > 0]
         nats -= float(np.sum(gammaln(cz + 0.5)) - len(cz) * _LGAMMA_HALF)
         return nats / _LN2
+
+
+class UncoveredCounts:
+    """The base code's counts over the uncovered flows, kept up to date from the flows whose owner
+    the cover changed (:meth:`Cover.take_changed`), so a total costs the changes since the last one
+    instead of a recount of all n flows; the counts, hence the bits, are the same integers."""
+
+    def __init__(self, code: FamilyCode, cover: Cover):
+        self.code, self.cover = code, cover
+        self.mask: np.ndarray | None = None
+
+    def bits(self) -> tuple[float, int]:
+        changed = self.cover.take_changed()
+        if self.mask is None or changed is None:
+            self.mask = self.cover.uncovered_mask().copy()
+            self.counts = self.code.counts(self.mask)
+            self.size = int(self.mask.sum())
+        elif len(changed):
+            flows = np.unique(changed)
+            now = self.cover.owner[flows] < 0
+            was = self.mask[flows]
+            gained, lost = flows[now & ~was], flows[was & ~now]
+            if len(gained):
+                np.add.at(self.counts, self.code.ids[gained].ravel(), 1)
+            if len(lost):
+                np.subtract.at(self.counts, self.code.ids[lost].ravel(), 1)
+            self.mask[flows] = now
+            self.size += len(gained) - len(lost)
+        return self.code.bits_from_counts(self.counts, self.size), self.size
 
 
 class MDLModel:
@@ -121,6 +164,7 @@ class MDLModel:
         self.base_code = FamilyCode(codes, self.base_bn.parents)
         self.base_structure_bits = self.base_bn.structure_bits()
         self.cover = Cover(self.n)
+        self._uncovered = UncoveredCounts(self.base_code, self.cover)
         self.entries: dict[int, PatternEntry] = {}
         self._next_pid = 0
         self._bn_cache: dict[str, DiscreteBN] = {}
@@ -133,8 +177,8 @@ class MDLModel:
                 + sum(e.model_bits for e in self.entries.values()) + self.base_structure_bits)
 
     def uncovered_bits(self) -> float:
-        mask = self.cover.uncovered_mask()
-        return self.base_code.bits(mask) + int(mask.sum()) * self.start_bits
+        bits, size = self._uncovered.bits()
+        return bits + size * self.start_bits
 
     def data_bits(self) -> float:
         return sum(e.data_bits for e in self.entries.values()) + self.uncovered_bits()
@@ -167,11 +211,23 @@ class MDLModel:
             return 0.0
         bits = float(entry.time_bits[local_idx].sum()) + universal_integer_bits(len(local_idx))
         if entry.bn is not None and len(entry.var_rows):
-            if entry.family_code is None:
-                entry.family_code = FamilyCode(self.free_data(entry, entry.windows), entry.bn.parents)
-            bits += entry.family_code.bits(local_idx)
+            if entry.family_code is None and not entry.refreshed:
+                # the first refresh is the candidate's own test, which most candidates fail: code just
+                # the windows it wins (same bits, see FamilyCode) instead of building the code of all
+                entry.refreshed = True
+                bits += self._won_windows_bits(entry, local_idx)
+            else:
+                if entry.family_code is None:
+                    entry.family_code = FamilyCode(self.free_data(entry, entry.windows), entry.bn.parents)
+                bits += entry.family_code.bits(local_idx)
         entry.data_bits = bits
         return bits
+
+    def _won_windows_bits(self, entry: PatternEntry, local_idx: np.ndarray) -> float:
+        data = self.free_data(entry, entry.windows)
+        coded = data.min(axis=0) != data.max(axis=0) if len(data) else np.zeros(data.shape[1], dtype=bool)
+        won = data[local_idx]
+        return FamilyCode(won, entry.bn.parents, coded).bits(np.ones(len(won), dtype=bool))
 
     # -- building entries ---------------------------------------------------------
     def make_entry(self, pattern: Pattern, windows: np.ndarray | None = None) -> PatternEntry:
