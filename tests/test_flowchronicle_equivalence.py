@@ -155,16 +155,13 @@ def _check_cover(cover, live: dict, n: int) -> None:
     assert np.array_equal(cover.owner >= 0, owner >= 0)
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_cover_equals_full_greedy_pass_after_every_operation(seed):
+def exercise_cover(rng: np.random.Generator, n: int = 80, steps: int = 30) -> Cover:
     """Random inserts and removals, committed or rolled back; after each one the cover must equal
-    a greedy pass over the live windows from scratch."""
-    rng = np.random.default_rng(300 + seed)
-    n = 80
+    a greedy pass over the live windows from scratch. Returns the cover (for checks on its path)."""
     cover = Cover(n)
     live: dict[int, tuple] = {}
     next_pid = 0
-    for _ in range(30):
+    for _ in range(steps):
         if live and rng.random() < 0.3:
             pid = int(rng.choice(sorted(live)))
             cover.begin()
@@ -185,6 +182,12 @@ def test_cover_equals_full_greedy_pass_after_every_operation(seed):
             else:
                 cover.rollback()
         _check_cover(cover, live, n)
+    return cover
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cover_equals_full_greedy_pass_after_every_operation(seed):
+    exercise_cover(np.random.default_rng(300 + seed))
 
 
 # -- a whole search, step by step ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from secgen_bench.generators.flowchronicle.cover import Cover, greedy_cover_refe
 from secgen_bench.generators.flowchronicle.model import MDLModel
 from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
 
-from tests.test_flowchronicle_equivalence import IP_COLS, _check_cover, _random_window_set, planted_codes
+from tests.test_flowchronicle_equivalence import IP_COLS, exercise_cover, planted_codes
 
 
 @pytest.fixture
@@ -29,30 +29,7 @@ def always_sweep(monkeypatch):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_swept_cover_equals_full_greedy_pass_after_every_operation(seed, always_sweep):
-    rng = np.random.default_rng(900 + seed)
-    n = 80
-    cover = Cover(n)
-    live: dict[int, tuple] = {}
-    for pid in range(30):
-        if live and rng.random() < 0.3:
-            victim = int(rng.choice(sorted(live)))
-            cover.begin()
-            cover.remove(victim)
-            if rng.random() < 0.5:
-                cover.commit()
-                del live[victim]
-            else:
-                cover.rollback()
-        else:
-            w, cells = _random_window_set(rng, n)
-            cover.begin()
-            cover.insert(pid, w, cells, pid)
-            if rng.random() < 0.6:
-                cover.commit()
-                live[pid] = (w, cells)
-            else:
-                cover.rollback()
-        _check_cover(cover, live, n)
+    cover = exercise_cover(np.random.default_rng(900 + seed))
     assert cover.n_rounds > 0
 
 
