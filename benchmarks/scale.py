@@ -8,8 +8,9 @@ machine), peak MB and the 1-minute load at its start.
 Cases, for each ``--sizes`` n (simnet flows, default profile's generator options):
 - ``load``: generating and validating n simnet flows (the zero-download dataset);
 - ``independent-bn``, ``sequence-bn``: fit on all n rows (the default profile has no row cap);
-- ``flowchronicle``: the default profile (its 120 s search cap; the budget says if the cap fired)
-  and ``flowchronicle-full`` (``time_budget_s=0``: the search to convergence), both single-pass (``chunks=1``);
+- ``flowchronicle``: the default profile (its work budget ``max_test_rows``; the budget says if it ran out)
+  and ``flowchronicle-full`` (``max_test_rows=0, time_budget_s=0``: the search to convergence), both
+  single-pass (``chunks=1``);
 - ``flowchronicle-chunked``: the default profile's chunked mining with ceil(n / 50,000) chunks (what
   ``chunks=auto`` picks from 200,000 flows up; at 100k, where ``auto`` is one pass, 2 chunks) in a local
   process pool; ``flowchronicle-ray``: the same chunks as Ray tasks on a two-node local cluster
@@ -76,7 +77,7 @@ if case in ("independent-bn", "sequence-bn") or case.startswith("flowchronicle")
     from secgen_bench import registry
     name = "flowchronicle" if case.startswith("flowchronicle") else case
     cls = registry.generators.get(name)
-    options = {"flowchronicle": {"chunks": 1}, "flowchronicle-full": {"time_budget_s": 0.0, "chunks": 1}}.get(case, {})
+    options = {"flowchronicle": {"chunks": 1}, "flowchronicle-full": {"time_budget_s": 0.0, "max_test_rows": 0, "chunks": 1}}.get(case, {})
     cluster = contextlib.nullcontext()
     if case in ("flowchronicle-chunked", "flowchronicle-ray"):
         from secgen_bench.generators.flowchronicle.chunked import AUTO_CHUNK_ROWS

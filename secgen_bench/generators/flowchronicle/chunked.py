@@ -17,6 +17,11 @@ frequencies. Where it departs from the published artefact: the artefact concaten
 (each chunk's patterns kept with that chunk's cover, no re-scoring); here every merged pattern must
 pay for itself on the whole table, and pattern BNs are learnt on the whole table's windows.
 
+Work: the fit's budget of candidate tests x flows (``max_test_rows``) is shared by rows, so each chunk's
+search and the re-scoring may each run ``max_test_rows / n`` tests (n = all flows): a test on a chunk
+costs about chunk rows / n of one on the whole table, so the chunks together do about the work of one
+capped single pass, with k times its tests, and the re-scoring about one more.
+
 The search has no random choice, so the chunks' results do not depend on a seed or on which process
 runs which chunk; results are collected in chunk order.
 """
@@ -63,7 +68,8 @@ def mine_chunk(index: int, codes: np.ndarray, times: np.ndarray, ip_columns: lis
     model = MDLModel(codes, times - times[0], max_indegree=max_indegree)
     search = GreedySearch(model, ip_columns, SearchLimits(**limits))
     search.run()
-    return {"chunk": index, "rows": int(len(codes)), "rounds": search.rounds, "stopped": search.stop_reason,
+    return {"chunk": index, "rows": int(len(codes)), "rounds": search.rounds, "tests": search.tests,
+            "stopped": search.stop_reason,
             "patterns": [tuple(tuple(tuple(c) for c in r) for r in e.pattern.rows) for e in model.entries.values()],
             "seconds": round(time.perf_counter() - t0, 3)}
 
@@ -132,9 +138,10 @@ def merge_patterns(results: list[dict]) -> list:
     return out
 
 
-def rescore(model, candidates: list, time_budget_s: float | None = None) -> dict:
+def rescore(model, candidates: list, time_budget_s: float | None = None, max_tests: int | None = None) -> dict:
     """Add ``candidates`` to ``model`` (the whole table) in order of their exact cover score, keeping each
-    only when the total length drops; prune as the search does. Returns counts for the budget."""
+    only when the total length drops; prune as the search does. At most ``max_tests`` are tested (the
+    best-scored first); ``time_budget_s`` is a safety net. Returns counts for the budget."""
     from secgen_bench.generators.flowchronicle.occurrences import find_windows, greedy_disjoint
 
     t0 = time.perf_counter()
@@ -151,6 +158,9 @@ def rescore(model, candidates: list, time_budget_s: float | None = None) -> dict
     tested = accepted = 0
     stopped = "converged"
     for _, _, p in scored:
+        if max_tests is not None and tested >= max_tests:
+            stopped = "max_tests"
+            break
         if time_budget_s is not None and time.perf_counter() - t0 > time_budget_s:
             stopped = "time_budget_s"
             break
@@ -161,5 +171,6 @@ def rescore(model, candidates: list, time_budget_s: float | None = None) -> dict
             accepted += 1
             model.prune(usage_before)
     model.prune({pid: model.cover.usage(pid) + 1 for pid in model.entries})
-    return {"candidates": len(candidates), "scored": len(scored), "tested": tested, "accepted": accepted,
+    return {"candidates": len(candidates), "scored": len(scored), "tested": tested, "max_tests": max_tests,
+            "accepted": accepted,
             "kept": len(model.entries), "stopped": stopped, "seconds": round(time.perf_counter() - t0, 3)}

@@ -39,12 +39,15 @@ Where it departs (engineering or fixes, each noted in its module):
   instead of independent uniform draws inside each bin, which break
   bytes/packets/duration consistency and stretch the top bin to its maximum.
   Neither changes the search, the patterns or the MDL score.
-* Optional caps on rounds, patterns and search time. ``quick`` (CI smoke)
+* Optional caps on rounds, patterns, work and search time. ``quick`` (CI smoke)
   caps rounds and time and so stops early, with fewer patterns than the
-  converged search; ``default`` searches to convergence with only a 120 s
-  safety cap on search time (not reached on the 8,192-flow CIDDS sample, which
-  converges in about 17 s on one core); ``paper`` has no cap at all. When a
-  cap is hit the result depends on machine speed.
+  converged search; ``default`` searches to convergence unless its work budget
+  runs out: ``max_test_rows`` = candidate tests x training flows (a test costs
+  time linear in the flows), i.e. at most ``max_test_rows / n`` tests on n flows
+  (3,750 on 8,000 flows, never reached there; 30 on a million). A count, so a
+  capped fit is the same on any machine; ``time_budget_s`` stays as a safety
+  net (1,800 s; when it fires the result depends on machine speed, and the
+  budget says so). ``paper`` has no cap at all.
 * Chunked mining (option ``chunks``, :mod:`.chunked`): above 200,000 flows ``auto`` searches
   time-contiguous chunks of about 50,000 flows in parallel processes and re-scores the merged
   patterns on the whole table (patterns across chunk borders are not found); the artefact
@@ -107,7 +110,8 @@ class FlowChronicleConfig:
     max_rejections: int = 20          # a round ends after this many rejected candidates
     max_rounds: int = 0               # 0 = no cap: search to convergence
     max_patterns: int = 0             # 0 = no cap
-    time_budget_s: float = 120.0      # safety cap in seconds for large tables (8k CIDDS flows converge in ~17 s); 0 = none
+    max_test_rows: int = 30_000_000   # work budget: candidate tests x training flows (30 tests on 1M flows); 0 = none
+    time_budget_s: float = 1800.0     # safety net in seconds (machine-dependent; max_test_rows is the cap); 0 = none
     max_indegree: int = 3
     n_bins: int = 40
     kde_bandwidth: float = 1.0        # in 10 ms units (scikit-learn's default, kept by the artefact)
@@ -123,7 +127,7 @@ class FlowChronicleConfig:
 
         if self.max_rejections < 1:
             raise ValueError(f"option 'max_rejections' must be >= 1, got {self.max_rejections}")
-        for name in ("max_rounds", "max_patterns"):
+        for name in ("max_rounds", "max_patterns", "max_test_rows"):
             if getattr(self, name) < 0:
                 raise ValueError(f"option {name!r} must be >= 0 (0 = no cap), got {getattr(self, name)}")
         if self.time_budget_s < 0:
@@ -156,7 +160,7 @@ class FlowChronicle(Generator):
     Config = FlowChronicleConfig
     PROFILES = {
         "quick": {"max_rounds": 15, "time_budget_s": 10.0},
-        "paper": {"max_rounds": 0, "max_patterns": 0, "time_budget_s": 0.0, "sampling_pseudocount": 1.0,
+        "paper": {"max_rounds": 0, "max_patterns": 0, "max_test_rows": 0, "time_budget_s": 0.0, "sampling_pseudocount": 1.0,
                   "decode": "uniform"},
     }
 
@@ -176,7 +180,8 @@ class FlowChronicle(Generator):
         t0 = self._fit_t0 = time.perf_counter()
         enc = FlowEncoding(table, schema, n_bins=cfg.n_bins, decode=cfg.decode)
         limits = SearchLimits(max_rejections=cfg.max_rejections, max_rounds=cfg.max_rounds or None,
-                              max_patterns=cfg.max_patterns or None, time_budget_s=cfg.time_budget_s or None)
+                              max_patterns=cfg.max_patterns or None, time_budget_s=cfg.time_budget_s or None,
+                              max_tests=max(1, cfg.max_test_rows // max(enc.n, 1)) if cfg.max_test_rows else None)
         k = resolve_chunks(cfg.chunks, enc.n)
         if k > 1:
             self._fit_chunked(enc, limits, k)
@@ -217,10 +222,10 @@ class FlowChronicle(Generator):
         for spec in list(cfg.patterns) + list(getattr(self, "_pending_patterns", [])):
             model.try_add(Pattern.from_spec(spec, enc) if not isinstance(spec, Pattern) else spec, force=True)
         merged = chunked.merge_patterns(results)
-        rescore = chunked.rescore(model, merged, limits.time_budget_s)
+        rescore = chunked.rescore(model, merged, limits.time_budget_s, limits.max_tests)
         self.encoding_ = enc
         self.model_ = model
-        per_chunk = [{k_: r[k_] for k_ in ("chunk", "rows", "rounds", "stopped", "seconds")} | {"patterns": len(r["patterns"])}
+        per_chunk = [{k_: r[k_] for k_ in ("chunk", "rows", "rounds", "tests", "stopped", "seconds")} | {"patterns": len(r["patterns"])}
                      for r in results]
         self.search_stats_ = {
             "chunks": k, "workers": workers, "rounds": sum(r["rounds"] for r in results),
@@ -235,11 +240,12 @@ class FlowChronicle(Generator):
         self.budget_ = Budget(
             "rounds", sum(r["rounds"] for r in results), None, cfg.max_rounds or None, converged,
             "every chunk's search ended on its own (a round of its last mode accepted no candidate) and the "
-            "whole-table re-scoring tested every merged pattern (not max_rounds, max_patterns or time_budget_s)",
+            "whole-table re-scoring tested every merged pattern (not max_rounds, max_patterns, the max_test_rows "
+            "work budget or the time_budget_s safety net)",
             stopped, round(time.perf_counter() - self._fit_t0, 3),
             {"patterns": len(model.entries), "mdl_gain_bits": round(model.empty_model_bits() - model.total_bits(), 1),
              "stop_reason": ",".join(reasons), "chunks": k, "workers": workers, "per_chunk": per_chunk,
-             "merged_candidates": len(merged), "rescore": rescore})
+             "merged_candidates": len(merged), "rescore": rescore, "max_tests": limits.max_tests})
         self._finish()
 
     def _budget(self, search, model) -> Budget:
@@ -247,10 +253,11 @@ class FlowChronicle(Generator):
         stopped = {"converged": "converged", "time_budget_s": "time"}.get(search.stop_reason, "cap")
         return Budget("rounds", search.rounds, None, self.config.max_rounds or None, search.stop_reason == "converged",
                       "the search ended on its own: a round of its last mode accepted no candidate "
-                      "(not max_rounds, max_patterns or time_budget_s)", stopped,
+                      "(not max_rounds, max_patterns, the max_test_rows work budget or the time_budget_s safety net)",
+                      stopped,
                       round(time.perf_counter() - self._fit_t0, 3),
                       {"patterns": len(model.entries), "mdl_gain_bits": round(model.empty_model_bits() - model.total_bits(), 1),
-                       "stop_reason": search.stop_reason})
+                       "stop_reason": search.stop_reason, "tests": search.tests, "max_tests": search.limits.max_tests})
 
     def _finish(self) -> None:
         """Gains, usage statistics and the samplers (after the search or a hand-added pattern)."""

@@ -11,7 +11,9 @@ covered cells); the best untested one is tested (cover, BN, total length) and
 kept when the total drops. A round ends at the first acceptance or after
 ``max_rejections`` (20) rejections; the search stops when a round of the
 final mode accepts nothing. After each acceptance, patterns whose usage fell
-are pruned when removing them shortens the total.
+are pruned when removing them shortens the total. ``max_tests`` caps the
+candidate tests: a count, so a capped search ends at the same point on any
+machine, where ``time_budget_s`` (a safety net) ends where the clock says.
 
 Speed, without changing the choice: candidate scores depend on the data only,
 so each is computed once and cached; most candidates enter a priority queue
@@ -43,6 +45,7 @@ class SearchLimits:
     max_rounds: int | None = None
     max_patterns: int | None = None
     time_budget_s: float | None = None
+    max_tests: int | None = None          # candidate tests (the search's unit of work); None = no cap
 
 
 class CandidateQueue:
@@ -180,6 +183,7 @@ class GreedySearch:
         self.accepted: list[int] = []
         self.log = log or (lambda msg: None)
         self._row_masks: dict = {}
+        self.tests = 0                   # candidate tests run by the search (forced patterns not counted)
 
     # -- candidate generation ---------------------------------------------------------
     def push_initial(self) -> None:
@@ -262,6 +266,9 @@ class GreedySearch:
         lim = self.limits
         self.stop_reason = "converged"
         while changes or self.mode == 0:
+            if self._out_of_tests():
+                self.stop_reason = "max_tests"
+                break
             if lim.max_rounds is not None and self.rounds >= lim.max_rounds:
                 self.stop_reason = "max_rounds"
                 break
@@ -281,9 +288,14 @@ class GreedySearch:
         # a last pass: drop any pattern whose removal shortens the total
         self.model.prune({pid: self.model.cover.usage(pid) + 1 for pid in self.model.entries})
 
+    def _out_of_tests(self) -> bool:
+        return self.limits.max_tests is not None and self.tests >= self.limits.max_tests
+
     def run_round(self) -> bool:
         rejections = 0
         while rejections < self.limits.max_rejections:
+            if self._out_of_tests():
+                return False
             best = self.queue.pop_best(self.tested)
             if best is None:
                 return False
@@ -291,6 +303,7 @@ class GreedySearch:
             self.tested.add(pattern)
             usage_before = self.model.usages()
             windows = self.queue.windows.get(pattern)
+            self.tests += 1
             ok, entry, gain = self.model.try_add(pattern, windows=windows)
             if not ok:
                 rejections += 1
