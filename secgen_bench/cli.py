@@ -225,6 +225,10 @@ def cmd_run(args) -> int:
     from secgen_bench.runner.executor import make_executor
 
     request = run_request(args)
+    if args.portable_float:
+        from secgen_bench.runner import float_path
+
+        float_path.pin()   # before any job starts: each job process inherits the switches
     executor = make_executor(args.executor, workers=args.workers, address=args.address)
     progress = _progress(args)
     with progress:
@@ -309,6 +313,10 @@ def _progress(args):
 
 
 def cmd_generate(args) -> int:
+    if args.portable_float:
+        from secgen_bench.runner import float_path
+
+        float_path.pin()   # before torch loads: ATen and MKL read the switches once, at first use
     from secgen_bench import registry
     from secgen_bench.generate import generate
 
@@ -560,6 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which track (default: the dataset's); -g/--all name that track's generators or detectors")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE", help="override a generator option")
     s.add_argument("--no-cache", action="store_true", help="do not reuse cached synthetic data")
+    s.add_argument("--portable-float", action="store_true",
+                   help="run torch on its AVX2 code path on any x86-64 machine, so the numbers replay on "
+                        "another one (CI's baselines are made so; a little slower)")
     s.add_argument("--no-progress", action="store_true", help="plain log lines instead of progress bars")
     _add_ranking_arg(s)
     _defer_run_defaults(s)
@@ -576,6 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="cpu")
     s.add_argument("--set", action="append", metavar="GEN.OPTION=VALUE")
     s.add_argument("--save-model", help="also save the fitted model here")
+    s.add_argument("--portable-float", action="store_true",
+                   help="torch on its AVX2 code path on any x86-64 machine, so the same seed writes the same "
+                        "rows on another one")
     s.add_argument("--pcap", help="also write the flows as packets to this pcap (needs --packets)")
     s.add_argument("--packets", help="packets-track generator (with sample_for_flows) that draws each flow's packets")
     s.add_argument("--packets-data", help="packets data the --packets generator is fitted on: a dataset name or a "

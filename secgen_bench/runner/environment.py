@@ -9,11 +9,18 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from secgen_bench.runner import float_path
+
 PACKAGES = ("secgen-bench", "numpy", "pandas", "scipy", "torch", "pgmpy", "sdv", "ctgan", "scikit-learn")
 
 
-@lru_cache(maxsize=1)
 def environment() -> dict:
+    """The record's ``environment``; the float path is read each time (``run --portable-float`` sets it)."""
+    return {**_fixed_environment(), "float_path": float_path.describe()}
+
+
+@lru_cache(maxsize=1)
+def _fixed_environment() -> dict:
     versions = {}
     for pkg in PACKAGES:
         try:

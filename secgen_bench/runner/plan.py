@@ -14,6 +14,7 @@ from typing import Any
 
 from secgen_bench import __version__
 from secgen_bench.config import PROFILES, ConfigError
+from secgen_bench.runner import float_path
 
 REFERENCE = "reference"  # the real held-out data, scored like a generator and never ranked
 BOOTSTRAP = "bootstrap"  # training rows resampled with replacement: the noise floor, scored and never ranked
@@ -110,12 +111,15 @@ class Job:
 
     @property
     def key(self) -> str:
-        """Cache key: generator name+version+config, dataset hash, seed, sample size, our version."""
+        """Cache key: generator name+version+config, dataset hash, seed, sample size, our version, a pinned float path."""
         payload = {
             "generator": self.generator.name, "generator_version": self.generator.version,
             "config": self.generator.config_hash, "dataset": self.dataset.key, "seed": self.seed,
             "n_synthetic": self.n_synthetic, "secgen_bench": __version__,
         }
+        pinned = float_path.pinned_env()   # a pinned CPU code path trains another model: not the same sample
+        if pinned:
+            payload["float_path"] = pinned
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
         return f"{self.generator.name}--{self.dataset.label}--s{self.seed}--{digest}"
 

@@ -38,6 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from secgen_bench.runner import float_path
 from secgen_bench.runner.isolation import Outcome
 from secgen_bench.runner.store import atomic_write_bytes
 from secgen_bench.runner.task import Task, run_task
@@ -95,6 +96,8 @@ class RayExecutor:
         cpu_slots = max(1, int(resources.get("CPU", 1)))
         gpu_slots = int(resources.get("GPU", 0))
         remote = ray.remote(_remote_run_task)
+        env_vars = float_path.pinned_env()   # --portable-float: the workers' job processes take it too
+        runtime = {"runtime_env": {"env_vars": env_vars}} if env_vars else {}
         data_refs: dict[str, object] = {}        # data dir -> object ref of its files (put once)
         queue = list(tasks)
         running: dict[object, tuple[Task, float, bool]] = {}   # ref -> (task, deadline, uses a GPU)
@@ -112,7 +115,7 @@ class RayExecutor:
                         data_refs[data_dir] = ray.put(_read_files(Path(data_dir), DATA_FILES))
                     cached = _read_files(Path(task.workdir), JOB_FILES)
                     ref = remote.options(num_cpus=1, num_gpus=1 if wants_gpu else 0, max_retries=self.max_retries,
-                                         retry_exceptions=False).remote(task, data_refs[data_dir], cached,
+                                         retry_exceptions=False, **runtime).remote(task, data_refs[data_dir], cached,
                                                                         list(sys.path))
                     deadline = time.monotonic() + task.timeout_s * (self.max_retries + 1) + self.safety_margin_s
                     running[ref] = (task, deadline, wants_gpu)
