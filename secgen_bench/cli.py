@@ -434,7 +434,8 @@ def cmd_compare(args) -> int:
     from secgen_bench import compare
 
     tolerances = compare.parse_tolerances(args.tolerance)
-    changes = compare.compare(compare.load_boards(args.baseline), compare.load_boards(args.current), tolerances)
+    baseline, current = compare.load_boards(args.baseline), compare.load_boards(args.current)
+    changes = compare.compare(baseline, current, tolerances)
     regressions = [c for c in changes if c.regression]
     if args.format == "markdown":
         print(compare.to_markdown(changes, only_changes=args.only_changes), end="")
@@ -444,6 +445,8 @@ def cmd_compare(args) -> int:
                 print(c.describe())
     for c in regressions:
         print(f"REGRESSION: {c.describe()}", file=sys.stderr)
+    for note in compare.float_path_notes(baseline, current, changes):
+        print(note, file=sys.stderr)
     return 1 if regressions else 0
 
 

@@ -135,6 +135,31 @@ def compare(baseline: list[Board], current: list[Board], tolerances: dict[str, f
     return changes
 
 
+def float_path_notes(baseline: list[Board], current: list[Board], changes: list[Change]) -> list[str]:
+    """One line per regressed generator whose rows were made on another CPU code path than the baseline's.
+
+    Torch's CPU kernels round by the processor's instructions (runner/float_path.py), so such a
+    regression may be the machine, not the code; a baseline without the record counts as unknown.
+    """
+    paths = {(b.dataset, g): i.get("float_path") for b in baseline for g, i in b.info.items()}
+    now = {(b.dataset, g): i.get("float_path") for b in current for g, i in b.info.items()}
+    notes = []
+    for ds, gen in dict.fromkeys((c.dataset, c.generator) for c in changes if c.regression):
+        old, new = paths.get((ds, gen)), now.get((ds, gen))
+        if new is not None and old != new:
+            notes.append(f"note: {gen} on {ds}: this run's CPU path {_path_text(new)}, the baseline's "
+                         f"{_path_text(old)}; torch rounds by the path, so a torch generator's regression here "
+                         f"may be the machine (README, 'Float path')")
+    return notes
+
+
+def _path_text(path: dict | None) -> str:
+    if not path:
+        return "unrecorded"
+    switches = ",".join(f"{k}={v}" for k, v in sorted(path.items()) if k != "cpu_isa" and v is not None)
+    return f"{path.get('cpu_isa') or 'unknown'} ({switches or 'chosen by the libraries'})"
+
+
 def parse_tolerances(text: str | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in (text or "").split(","):

@@ -157,6 +157,9 @@ def _job_info(store: RunStore) -> dict[str, dict[str, dict]]:
                 d["budgets"].append(rec["budget"])
             if isinstance(rec.get("training_rows"), dict):
                 d["training_rows"].append(rec["training_rows"])
+            path_used = (rec.get("environment") or {}).get("float_path")
+            if path_used and "float_path" not in d:
+                d["float_path"] = path_used   # the CPU code path torch ran on (runner/float_path.py)
         except (KeyError, TypeError, AttributeError) as exc:
             raise _broken(path, exc) from None
     for gens in acc.values():

@@ -90,3 +90,26 @@ def test_generate_with_portable_float_writes_what_the_pinned_environment_writes(
     by_flag = generate(tmp_path / "flag.csv", "--portable-float")
     by_env = generate(tmp_path / "env.csv", env=float_path.PORTABLE)
     assert by_flag == by_env and by_flag.count(b"\n") == 301
+
+
+def _board(gen_path: dict | None, value: float):
+    from secgen_bench.leaderboard import Board, Cell
+
+    cell = Cell(mean=value, std=0.0, rep_std=0.0, n_ok=1, n_total=1, status="ok")
+    info = {"tvae": {"float_path": gen_path} if gen_path else {}}
+    return [Board("simnet", ["jsd"], {"jsd": "lower"}, {"tvae": {"jsd": cell}}, {"tvae": 1.0}, info)]
+
+
+def test_compare_names_the_float_paths_of_a_regressed_generator():
+    from secgen_bench.compare import compare, float_path_notes
+
+    here = {"cpu_isa": "amx_tile", **float_path.PORTABLE}
+    there = {"cpu_isa": "avx2", **dict.fromkeys(float_path.PORTABLE)}
+    for old_path, new_path, worse, expected in ((there, here, True, 1), (None, here, True, 1),
+                                                (here, here, True, 0), (there, here, False, 0)):
+        old, new = _board(old_path, 0.10), _board(new_path, 0.20 if worse else 0.10)
+        notes = float_path_notes(old, new, compare(old, new))
+        assert len(notes) == expected
+        if expected:
+            assert "tvae on simnet" in notes[0] and "amx_tile" in notes[0] and "MKL_CBWR=AVX2,STRICT" in notes[0]
+            assert ("unrecorded" if old_path is None else "avx2 (chosen by the libraries)") in notes[0]
