@@ -104,6 +104,8 @@ if case in ("independent-bn", "sequence-bn") or case.startswith("flowchronicle")
         b = budget if isinstance(budget, dict) else getattr(budget, "to_dict", lambda: vars(budget))()
         extra.update({"stopped": b.get("stopped"), "done": b.get("done"), "units": b.get("units")})
         d = b.get("details") or {}
+        if "tests" in d:   # candidate tests: with cpu_s, the cost of one test at this size
+            extra.update({"tests": d["tests"], "patterns": d.get("patterns")})
         if "chunks" in d:
             extra.update({"chunks": d["chunks"], "chunk_stops": sorted(c["stopped"] for c in d["per_chunk"]),
                           "merged": d["merged_candidates"], "rescore": d["rescore"], "patterns": d["patterns"]})
