@@ -225,10 +225,7 @@ def cmd_run(args) -> int:
     from secgen_bench.runner.executor import make_executor
 
     request = run_request(args)
-    if args.portable_float:
-        from secgen_bench.runner import float_path
-
-        float_path.pin()   # before any job starts: each job process inherits the switches
+    _pin_float_path(args)
     executor = make_executor(args.executor, workers=args.workers, address=args.address)
     progress = _progress(args)
     with progress:
@@ -312,11 +309,16 @@ def _progress(args):
     return RunProgress(enabled=not args.no_progress and sys.stdout.isatty())
 
 
-def cmd_generate(args) -> int:
+def _pin_float_path(args) -> None:
+    """``--portable-float``: set the switches before torch loads here or in any job process (each inherits them)."""
     if args.portable_float:
         from secgen_bench.runner import float_path
 
-        float_path.pin()   # before torch loads: ATen and MKL read the switches once, at first use
+        float_path.pin()
+
+
+def cmd_generate(args) -> int:
+    _pin_float_path(args)
     from secgen_bench import registry
     from secgen_bench.generate import generate
 

@@ -2,9 +2,9 @@
 
 PyTorch's CPU wheels pick their vector kernels (ATen), matrix products (MKL) and oneDNN primitives by
 the instructions the processor has. Each path rounds differently, and a GAN trained for a dozen epochs
-turns those last-bit differences into a different model (the README's "Regression check" gives the
+turns those last-bit differences into a different model (the README's "Float path" gives the
 spread measured), so a committed baseline replays only on the path it was made on. ``pin()`` sets the three
-libraries' documented switches to their AVX2 path, which every x86-64 processor since 2013 runs,
+libraries' documented switches to their AVX2 path, which most x86-64 processors of the last decade run,
 before any job process starts (each job inherits the environment); ``describe()`` is what each run
 records, so two runs' numbers can be told apart by machine, not by code.
 """
