@@ -151,7 +151,7 @@ def rescore(model, candidates: list, time_budget_s: float | None = None, max_tes
         if p in present:
             continue
         w = find_windows(p, model.codes, model.codes_by_column)
-        score = int(len(greedy_disjoint(w)) * p.covered_cells)
+        score = int(len(greedy_disjoint(w, n_flows=model.n)) * p.covered_cells)
         if score > 0:
             scored.append((-score, i, p))
     scored.sort(key=lambda x: (x[0], x[1]))

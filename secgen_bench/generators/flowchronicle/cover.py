@@ -18,13 +18,16 @@ them) and marks as dirty the windows on freed flows that no earlier owner
 blocks. Windows live in growable numpy arrays, each flow's windows in a
 sorted (flow, window) index, and every change is logged so a rejected
 candidate is rolled back exactly. The result equals a full greedy pass
-(tested against :func:`greedy_cover_reference`).
+(tested against :func:`greedy_cover_reference`). On large tables the propagation runs as the
+key-order sweep in compiled code instead (:func:`.kernels.sweep`), which gives the same cover.
 """
 from __future__ import annotations
 
 import heapq
 
 import numpy as np
+
+from secgen_bench.generators.flowchronicle import kernels
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -68,6 +71,9 @@ class Cover:
         self.n_rounds = 0
         self._changed: list[np.ndarray] | None = []       # flows whose owner was written since take_changed
         self._changed_size = 0
+        self.compiled = kernels.enabled(n)
+        self._ix_start = self._ix_start_of = None      # per-flow offsets of the index (compiled path)
+        self._pend_start = self._pend_start_of = None
 
     # -- transactions -----------------------------------------------------------
     def begin(self) -> None:
@@ -202,6 +208,9 @@ class Cover:
         self._dead_pids.append(pid)
         self.touched.add(pid)
         kept = gids.start + np.flatnonzero(self._acc[gids.start:gids.stop])
+        if self.compiled:
+            self._sweep_compiled(kept)      # each kept window is now dead: the sweep drops it and refills
+            return
         freed = self._drop(kept)
         self._propagate(self._candidates(freed))
 
@@ -244,6 +253,9 @@ class Cover:
         return w[self._unblocked(w)]
 
     def _propagate(self, dirty: np.ndarray) -> None:
+        if self.compiled:
+            self._sweep_compiled(dirty)
+            return
         n = self.n
         key, owner, wf = self._key, self._owner, self._wf
         first = self._first_scratch()
@@ -340,6 +352,44 @@ class Cover:
                     queued.add(w)
                     heapq.heappush(heap, (int(key[w]), w))
 
+    def _sweep_compiled(self, dirty: np.ndarray) -> None:
+        """:meth:`_sweep` in compiled code; logs each written flow and flag once, with its old value."""
+        if len(dirty) == 0:
+            return
+        empty = np.zeros(0, dtype=np.int64)
+        if self._ix_start_of is not self._ix_flow:          # the index changed (commit) since the offsets
+            self._ix_start = kernels.flow_offsets(self._ix_flow, self.n)
+            self._ix_key, self._ix_start_of = self._key[self._ix_gid], self._ix_flow
+        if self._pending is not None:
+            if self._pend_start_of is not self._pending:
+                self._pend_start = kernels.flow_offsets(self._pending[0], self.n)
+                self._pend_key, self._pend_start_of = self._key[self._pending[1]], self._pending
+            pend_start, pend_gid, pend_key = self._pend_start, self._pending[1], self._pend_key
+        else:
+            pend_start = pend_gid = pend_key = empty
+        flows, old_owner, gids, old_acc = kernels.sweep(
+            dirty, self._key, self._wf, self._alive, self._acc, self._owner, self._owner_key,
+            self._ix_start, self._ix_gid, self._ix_key, pend_start, pend_gid, pend_key, self.n,
+            self._sweep_scratch())
+        self.n_rounds += 1
+        if self._log is not None:
+            if len(flows):
+                self._log.append(("owner", flows, old_owner))
+            if len(gids):
+                self._log.append(("acc", gids, old_acc))
+        self._note_changed(flows)
+        if len(gids):
+            self.touched.update(set(self._pid[gids].tolist()))
+
+    def _sweep_scratch(self) -> tuple:
+        """All-False flags the compiled sweep uses and clears again (allocated once per table size)."""
+        cap = len(self._key)
+        sc = getattr(self, "_scratch", None)
+        if sc is None or len(sc[0]) != cap:
+            sc = self._scratch = (np.zeros(cap, dtype=bool), np.zeros(cap, dtype=bool),
+                                  np.zeros(self.n + 1, dtype=bool))
+        return sc
+
     def _note_changed(self, flows: np.ndarray) -> None:
         if self._changed is None or not len(flows):
             return
@@ -364,6 +414,11 @@ class Cover:
         if gids is None:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(self._acc[gids.start:gids.stop])
+
+    def kept_mask(self, pid: int) -> np.ndarray:
+        """A copy of the kept flags of the pattern's windows (in window order)."""
+        gids = self.pid_gids[pid]
+        return self._acc[gids.start:gids.stop].copy()
 
     def accepted_windows(self, pid: int) -> np.ndarray:
         local = self.accepted_local(pid)

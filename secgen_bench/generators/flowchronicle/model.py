@@ -41,6 +41,7 @@ class PatternEntry:
     time_bits: np.ndarray = field(default_factory=lambda: np.zeros(0))
     gain_bits: float | None = None
     family_code: "FamilyCode | None" = None
+    kept_counts: tuple | None = None      # (kept-window mask, family counts) at the last refresh
     refreshed: bool = False
 
     def variables(self, columns) -> list[str]:
@@ -219,9 +220,32 @@ class MDLModel:
             else:
                 if entry.family_code is None:
                     entry.family_code = FamilyCode(self.free_data(entry, entry.windows), entry.bn.parents)
-                bits += entry.family_code.bits(local_idx)
+                bits += self._kept_family_bits(entry, local_idx)
         entry.data_bits = bits
         return bits
+
+    def _kept_family_bits(self, entry: PatternEntry, local_idx: np.ndarray) -> float:
+        """``family_code.bits(local_idx)``, with the counts updated from the windows whose kept flag
+        changed since the entry's last refresh instead of recounted (the same integers, so the same bits)."""
+        code = entry.family_code
+        if code.n_families == 0:
+            return 0.0
+        kept = self.cover.kept_mask(entry.pid)
+        changed = None
+        if entry.kept_counts is not None:
+            changed = np.flatnonzero(kept != entry.kept_counts[0])
+        if changed is None or len(changed) * 4 > len(local_idx):     # a recount is as cheap
+            counts = code.counts(local_idx)
+        else:
+            counts = entry.kept_counts[1].copy()
+            on = changed[kept[changed]]
+            off = changed[~kept[changed]]
+            if len(on):
+                np.add.at(counts, code.ids[on].ravel(), 1)
+            if len(off):
+                np.subtract.at(counts, code.ids[off].ravel(), 1)
+        entry.kept_counts = (kept, counts)
+        return code.bits_from_counts(counts, 1)
 
     def _won_windows_bits(self, entry: PatternEntry, local_idx: np.ndarray) -> float:
         data = self.free_data(entry, entry.windows)
@@ -296,14 +320,14 @@ class MDLModel:
         raise RuntimeError("flowchronicle: constant-value extension did not converge")
 
     def _refresh_logged(self, entry: PatternEntry) -> None:
-        self._undo_bits.setdefault(entry.pid, entry.data_bits)
+        self._undo_bits.setdefault(entry.pid, (entry.data_bits, entry.kept_counts))
         self.refresh_data_bits(entry)
 
     def _rollback(self, entry: PatternEntry | None) -> None:
         self.cover.rollback()
-        for pid, bits in (self._undo_bits or {}).items():
+        for pid, (bits, kept_counts) in (self._undo_bits or {}).items():
             if pid in self.entries:
-                self.entries[pid].data_bits = bits
+                self.entries[pid].data_bits, self.entries[pid].kept_counts = bits, kept_counts
         self._undo_bits = {}
         if entry is not None:
             self.entries.pop(entry.pid, None)

@@ -6,12 +6,15 @@ by the *first later* flow (higher position in time order) that has the row's
 FIXED values and, for USE cells, the values bound earlier; other flows may
 interleave. All starts advance together: for a row with USE cells the
 matching flows are sorted by (bound key, position), so one ``searchsorted``
-finds, for every open occurrence, the first later flow with its key.
+finds, for every open occurrence, the first later flow with its key. On large
+tables a compiled pass answers the same question in linear time
+(:func:`.kernels.next_by_key`).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from secgen_bench.generators.flowchronicle import kernels
 from secgen_bench.generators.flowchronicle.pattern import FIXED, SET, USE, Pattern
 
 
@@ -44,12 +47,17 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
             bound[c.value] = cols[c.col][starts]
     cur = starts
     keep = np.arange(len(starts))
+    compiled = kernels.enabled(n)
     for row in pattern.rows[1:]:
         if len(cur) == 0:
             break
         cand = np.flatnonzero(row_fixed_mask(codes, row, cols)).astype(np.int64)
         uses = [c for c in row if c.kind == USE]
-        if not uses:
+        if compiled:
+            cand_key, q_key, n_keys = _dense_keys(uses, cols, cand, bound, len(cur))
+            nxt = kernels.next_by_key(cand, cand_key, cur, q_key, n_keys, n)
+            ok = nxt >= 0
+        elif not uses:
             j = np.searchsorted(cand, cur, side="right")
             ok = j < len(cand)
             nxt = cand[np.minimum(j, max(len(cand) - 1, 0))] if len(cand) else np.zeros(len(cur), dtype=np.int64)
@@ -87,6 +95,27 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
     return np.stack(ids, axis=1) if ids else np.zeros((0, pattern.n_rows), dtype=np.int64)
 
 
+def _dense_keys(uses, cols, cand: np.ndarray, bound: dict, m: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Keys in [0, n_keys) of the candidate flows (their values in the USE columns) and of the
+    open occurrences (their bound values), equal exactly when the values are; one key without USEs."""
+    if not uses:
+        return np.zeros(len(cand), dtype=np.int64), np.zeros(m, dtype=np.int64), 1
+    if len(uses) == 1:
+        c = uses[0]
+        ck, qk = cols[c.col][cand].astype(np.int64), bound[c.value].astype(np.int64)
+        return ck, qk, int(max(ck.max(initial=0), qk.max(initial=0))) + 1
+    ck = np.zeros(len(cand), dtype=np.int64)
+    qk = np.zeros(m, dtype=np.int64)
+    for c in uses:
+        col = cols[c.col]
+        radix = int(max(col.max(), bound[c.value].max(initial=0))) + 1
+        ck = ck * radix + col[cand]
+        qk = qk * radix + bound[c.value]
+    uniq, inv = np.unique(np.concatenate([ck, qk]), return_inverse=True)
+    inv = inv.reshape(-1).astype(np.int64)
+    return inv[:len(cand)], inv[len(cand):], max(len(uniq), 1)
+
+
 def window_gaps(windows: np.ndarray) -> np.ndarray:
     """Flows skipped inside each window (sum of position differences - 1)."""
     if windows.shape[1] < 2:
@@ -94,19 +123,23 @@ def window_gaps(windows: np.ndarray) -> np.ndarray:
     return (windows[:, -1] - windows[:, 0]) - (windows.shape[1] - 1)
 
 
-def greedy_disjoint(windows: np.ndarray, max_rounds: int = 16) -> np.ndarray:
+def greedy_disjoint(windows: np.ndarray, max_rounds: int = 16, n_flows: int | None = None) -> np.ndarray:
     """Indices (ascending) of the windows a greedy pass keeps when taken by fewest gaps first (ties:
     earlier start), skipping any window that shares a flow with one already kept.
 
     Computed in vectorised rounds: a window that comes first (in that order) among the undecided
     windows on each of its flows is kept, and undecided windows sharing a flow with it are dropped;
     this gives exactly the sequential pass. Rounds are few in practice; after ``max_rounds`` the
-    remaining windows are finished by the sequential pass itself."""
+    remaining windows are finished by the sequential pass itself. On a table of ``n_flows`` flows
+    (default: up to the last window's end) large enough for :mod:`.kernels`, the sequential pass
+    runs compiled instead."""
     m, L = windows.shape
     if m == 0:
         return np.zeros(0, dtype=np.int64)
     if L == 1:
         return np.arange(m)
+    if kernels.enabled(int(windows[:, -1].max()) + 1 if n_flows is None else n_flows):
+        return kernels.greedy_disjoint_pass(windows)
     counts = np.bincount(windows.reshape(-1))
     shared = (counts[windows] > 1).any(axis=1)
     if not shared.any():                            # no flow shared: every window is kept

@@ -98,7 +98,7 @@ class CandidateQueue:
         s = self.scores.get(pattern)
         if s is None:
             w = find_windows(pattern, self.model.codes, self.model.codes_by_column)
-            s = int(len(greedy_disjoint(w)) * pattern.covered_cells)
+            s = int(len(greedy_disjoint(w, n_flows=self.model.n)) * pattern.covered_cells)
             self.scores[pattern] = s
             self.windows[pattern] = w
             if len(self.windows) > 256:

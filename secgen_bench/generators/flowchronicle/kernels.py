@@ -1,0 +1,332 @@
+"""Compiled loops (numba) for FlowChronicle's search on large tables; the numpy paths stay the reference.
+
+Three steps of a candidate test touch every occurrence of a pattern, and numpy does them with
+sorts and binary searches whose cost per element grows with the table (issue 19's superlinear
+step): finding the next flow with a bound value (:func:`next_by_key`), the greedy pass of
+disjoint windows (:func:`greedy_disjoint_pass`) and the cover's propagation in key order
+(:func:`sweep`). Here each is one pass in compiled code, linear in what it touches. They compute
+exactly what the numpy paths compute (integer logic only; ``tests/test_flowchronicle_kernels.py``
+compares them on random inputs and a whole search), so the choice changes speed, never a result.
+
+Used when numba is installed (the ``[fast]`` extra) and the table has at least
+:data:`MIN_FLOWS` flows: below that, numpy is fast enough and a process saves the few seconds
+of compiling. ``SECGEN_BENCH_FC_KERNELS`` = ``auto`` (default), ``on`` (any size; tests) or ``off``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:
+    import numba
+except ImportError:          # the [fast] extra is not installed: the numpy paths run
+    numba = None
+
+MIN_FLOWS = 50_000
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def available() -> bool:
+    return numba is not None
+
+
+def enabled(n_flows: int) -> bool:
+    """Whether the compiled loops serve a table of ``n_flows`` flows."""
+    mode = os.environ.get("SECGEN_BENCH_FC_KERNELS", "auto").strip().lower()
+    if mode == "off" or numba is None:
+        return False
+    if mode == "on":
+        return True
+    if mode != "auto":
+        raise ValueError(f"SECGEN_BENCH_FC_KERNELS={mode!r}: expected auto, on or off")
+    return n_flows >= MIN_FLOWS
+
+
+def _jit(fn):
+    return numba.njit(cache=False, nogil=True)(fn) if numba is not None else fn
+
+
+@_jit
+def _next_by_key(cand, cand_key, q_pos, q_key, n_keys, n):
+    """For each query (position p, key k): the first candidate flow after p with key k, or -1.
+
+    One pass over positions: a query waits in its key's list from its position on; a candidate
+    answers every query waiting on its key (all were added after the previous candidate with
+    that key, so it is their first), then the queries at its own position join."""
+    m = len(q_pos)
+    ans = np.full(m, -1, dtype=np.int64)
+    # queries by position (counting sort; stable)
+    start = np.zeros(n + 2, dtype=np.int64)
+    for i in range(m):
+        start[q_pos[i] + 1] += 1
+    for p in range(n + 1):
+        start[p + 1] += start[p]
+    order = np.empty(m, dtype=np.int64)
+    fill = start[:n + 1].copy()
+    for i in range(m):
+        p = q_pos[i]
+        order[fill[p]] = i
+        fill[p] += 1
+    head = np.full(n_keys, -1, dtype=np.int64)
+    link = np.full(m, -1, dtype=np.int64)
+    j = 0
+    for ci in range(len(cand) + 1):
+        t = cand[ci] if ci < len(cand) else n
+        # queries at positions before t join their lists (they wait for a candidate after them)
+        while j < m and q_pos[order[j]] < t:
+            q = order[j]
+            k = q_key[q]
+            if k >= 0:
+                link[q] = head[k]
+                head[k] = q
+            j += 1
+        if ci == len(cand):
+            break
+        k = cand_key[ci]
+        q = head[k]
+        while q >= 0:
+            ans[q] = t
+            q = link[q]
+        head[k] = -1
+    return ans
+
+
+def next_by_key(cand: np.ndarray, cand_key: np.ndarray, q_pos: np.ndarray, q_key: np.ndarray,
+                n_keys: int, n: int) -> np.ndarray:
+    """``cand``: ascending flow positions with keys ``cand_key`` in [0, n_keys); queries with key -1
+    match nothing. Returns the answer per query (-1: none), as the sorted-key ``searchsorted`` does."""
+    return _next_by_key(np.ascontiguousarray(cand, dtype=np.int64), np.ascontiguousarray(cand_key, dtype=np.int64),
+                        np.ascontiguousarray(q_pos, dtype=np.int64), np.ascontiguousarray(q_key, dtype=np.int64),
+                        int(n_keys), int(n))
+
+
+@_jit
+def _greedy_disjoint_pass(windows, n_flows):
+    """Windows by fewest gaps first (ties: lower index), each kept when none of its flows is used."""
+    m, L = windows.shape
+    gaps = np.empty(m, dtype=np.int64)
+    gmax = 0
+    for i in range(m):
+        g = (windows[i, L - 1] - windows[i, 0]) - (L - 1)
+        gaps[i] = g
+        if g > gmax:
+            gmax = g
+    start = np.zeros(gmax + 2, dtype=np.int64)
+    for i in range(m):
+        start[gaps[i] + 1] += 1
+    for g in range(gmax + 1):
+        start[g + 1] += start[g]
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        order[start[gaps[i]]] = i
+        start[gaps[i]] += 1
+    used = np.zeros(n_flows, dtype=np.bool_)
+    keep = np.zeros(m, dtype=np.bool_)
+    for oi in range(m):
+        i = order[oi]
+        free = True
+        for c in range(L):
+            if used[windows[i, c]]:
+                free = False
+                break
+        if free:
+            keep[i] = True
+            for c in range(L):
+                used[windows[i, c]] = True
+    return np.flatnonzero(keep)
+
+
+def greedy_disjoint_pass(windows: np.ndarray) -> np.ndarray:
+    """Same as :func:`.occurrences.greedy_disjoint` (ascending indices of the kept windows)."""
+    w = np.ascontiguousarray(windows, dtype=np.int64)
+    return _greedy_disjoint_pass(w, int(w.max()) + 1).astype(np.int64)
+
+
+@_jit
+def _heap_push(hk, hg, size, k, g):
+    i = size
+    hk[i] = k
+    hg[i] = g
+    while i > 0:
+        p = (i - 1) >> 1
+        if hk[p] <= hk[i]:
+            break
+        hk[p], hk[i] = hk[i], hk[p]
+        hg[p], hg[i] = hg[i], hg[p]
+        i = p
+
+
+@_jit
+def _heap_pop(hk, hg, size):
+    """Removes the root of a heap of ``size`` entries (the caller reads it first)."""
+    size -= 1
+    hk[0] = hk[size]
+    hg[0] = hg[size]
+    i = 0
+    while True:
+        a = 2 * i + 1
+        if a >= size:
+            break
+        b = a + 1
+        c = b if b < size and hk[b] < hk[a] else a
+        if hk[i] <= hk[c]:
+            break
+        hk[c], hk[i] = hk[i], hk[c]
+        hg[c], hg[i] = hg[i], hg[c]
+        i = c
+
+
+@_jit
+def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, n,
+           queued, acc_seen, flow_seen):
+    """The cover's key-order propagation (``Cover._sweep``) in one compiled loop.
+
+    A flow's windows are ``ix_gid[ix_start[f]:ix_start[f + 1]]`` (committed) and the same in the
+    pending index of an uncommitted insert; ``ix_key`` / ``pend_key`` hold their keys. A flow freed
+    by a window with key k is looked at only for windows with later keys: an earlier window was not
+    blocked by that flow before (its owner came later), so its state cannot change. Returns the flows whose owner was first written here with their old owners, and the windows
+    whose kept flag was first written here with their old flags (the transaction log)."""
+    INT_MAX = 9223372036854775807
+    cap = max(16, 2 * len(dirty))
+    hk = np.empty(cap, dtype=np.int64)
+    hg = np.empty(cap, dtype=np.int64)
+    size = 0
+    for g in dirty:
+        if not queued[g]:
+            queued[g] = True
+            _heap_push(hk, hg, size, key[g], g)
+            size += 1
+    own_log_f = np.empty(64, dtype=np.int64)
+    own_log_o = np.empty(64, dtype=np.int64)
+    n_own = 0
+    acc_log_g = np.empty(64, dtype=np.int64)
+    acc_log_v = np.empty(64, dtype=np.bool_)
+    n_acc = 0
+    freed = np.empty(64, dtype=np.int64)
+    freed_k = np.empty(64, dtype=np.int64)
+    while size > 0:
+        k = hk[0]
+        gi = hg[0]
+        _heap_pop(hk, hg, size)
+        size -= 1
+        queued[gi] = False
+        L = wf.shape[1]
+        should = alive[gi]
+        if should:
+            for c in range(L):
+                if owner_key[wf[gi, c]] < k:
+                    should = False
+                    break
+        if should == acc[gi]:
+            continue
+        n_freed = 0
+        # windows to un-keep: the previous owners of gi's flows (when gi is kept), or gi itself
+        n_lose = L if should else 1
+        for li in range(n_lose):
+            lo = (owner[wf[gi, li]] if wf[gi, li] < n else -1) if should else gi
+            if lo < 0 or lo == gi and should or not acc[lo]:
+                continue
+            if not acc_seen[lo]:
+                acc_seen[lo] = True
+                if n_acc == len(acc_log_g):
+                    acc_log_g = np.concatenate((acc_log_g, np.empty(n_acc, dtype=np.int64)))
+                    acc_log_v = np.concatenate((acc_log_v, np.empty(n_acc, dtype=np.bool_)))
+                acc_log_g[n_acc] = lo
+                acc_log_v[n_acc] = acc[lo]
+                n_acc += 1
+            acc[lo] = False
+            for c in range(L):
+                f = wf[lo, c]
+                if f < n and owner[f] == lo:
+                    if not flow_seen[f]:
+                        flow_seen[f] = True
+                        if n_own == len(own_log_f):
+                            own_log_f = np.concatenate((own_log_f, np.empty(n_own, dtype=np.int64)))
+                            own_log_o = np.concatenate((own_log_o, np.empty(n_own, dtype=np.int64)))
+                        own_log_f[n_own] = f
+                        own_log_o[n_own] = owner[f]
+                        n_own += 1
+                    owner[f] = -1
+                    owner_key[f] = INT_MAX
+                    if n_freed == len(freed):
+                        freed = np.concatenate((freed, np.empty(n_freed, dtype=np.int64)))
+                        freed_k = np.concatenate((freed_k, np.empty(n_freed, dtype=np.int64)))
+                    freed[n_freed] = f
+                    freed_k[n_freed] = key[lo]
+                    n_freed += 1
+        if should:
+            if not acc_seen[gi]:
+                acc_seen[gi] = True
+                if n_acc == len(acc_log_g):
+                    acc_log_g = np.concatenate((acc_log_g, np.empty(n_acc, dtype=np.int64)))
+                    acc_log_v = np.concatenate((acc_log_v, np.empty(n_acc, dtype=np.bool_)))
+                acc_log_g[n_acc] = gi
+                acc_log_v[n_acc] = acc[gi]
+                n_acc += 1
+            acc[gi] = True
+            for c in range(L):
+                f = wf[gi, c]
+                if f >= n:
+                    continue
+                if not flow_seen[f]:
+                    flow_seen[f] = True
+                    if n_own == len(own_log_f):
+                        own_log_f = np.concatenate((own_log_f, np.empty(n_own, dtype=np.int64)))
+                        own_log_o = np.concatenate((own_log_o, np.empty(n_own, dtype=np.int64)))
+                    own_log_f[n_own] = f
+                    own_log_o[n_own] = owner[f]
+                    n_own += 1
+                owner[f] = gi
+                owner_key[f] = k
+        # windows on the flows that stay free may now be kept: alive, not kept, not blocked
+        for fi in range(n_freed):
+            f = freed[fi]
+            if owner[f] >= 0:
+                continue
+            kd = freed_k[fi]
+            for src in range(2):
+                st = ix_start if src == 0 else pend_start
+                gl = ix_gid if src == 0 else pend_gid
+                gk = ix_key if src == 0 else pend_key
+                if len(st) == 0:
+                    continue
+                for t in range(st[f], st[f + 1]):
+                    if gk[t] <= kd:
+                        continue
+                    w = gl[t]
+                    if queued[w] or not alive[w] or acc[w]:
+                        continue
+                    kw = key[w]
+                    ok = True
+                    for c in range(L):
+                        if owner_key[wf[w, c]] < kw:
+                            ok = False
+                            break
+                    if ok:
+                        if size == len(hk):
+                            hk = np.concatenate((hk, np.empty(size, dtype=np.int64)))
+                            hg = np.concatenate((hg, np.empty(size, dtype=np.int64)))
+                        queued[w] = True
+                        _heap_push(hk, hg, size, kw, w)
+                        size += 1
+    for i in range(n_own):
+        flow_seen[own_log_f[i]] = False
+    for i in range(n_acc):
+        acc_seen[acc_log_g[i]] = False
+    return own_log_f[:n_own], own_log_o[:n_own], acc_log_g[:n_acc], acc_log_v[:n_acc]
+
+
+def sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key,
+          n, scratch):
+    """Runs the compiled sweep in place on the cover's arrays; returns its log (see :func:`_sweep`).
+    ``scratch``: (queued, acc_seen, flow_seen) all-False arrays kept by the caller between calls."""
+    return _sweep(np.ascontiguousarray(dirty, dtype=np.int64), key, wf, alive, acc, owner, owner_key,
+                  ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, int(n), *scratch)
+
+
+def flow_offsets(ix_flow: np.ndarray, n: int) -> np.ndarray:
+    """Offsets of each flow's run in an index sorted by flow (n + 1 entries)."""
+    out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ix_flow, minlength=n), out=out[1:])
+    return out
