@@ -99,6 +99,9 @@ if case in ("independent-bn", "sequence-bn") or case.startswith("flowchronicle")
             extra["ray_cluster_cpu_s"] = round(sum(p.cpu_times().user + p.cpu_times().system
                                                    for p in running.processes()) - cpu0, 1)
             ray.shutdown()
+    if name == "flowchronicle":        # compiled loops (the [fast] extra) or numpy: same patterns, other cost
+        from secgen_bench.generators.flowchronicle import kernels
+        extra["loops"] = "compiled" if kernels.enabled(n) else "numpy"
     budget = getattr(gen, "budget_", None)
     if budget is not None:
         b = budget if isinstance(budget, dict) else getattr(budget, "to_dict", lambda: vars(budget))()

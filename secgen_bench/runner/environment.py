@@ -11,7 +11,7 @@ from pathlib import Path
 
 from secgen_bench.runner import float_path
 
-PACKAGES = ("secgen-bench", "numpy", "pandas", "scipy", "torch", "pgmpy", "sdv", "ctgan", "scikit-learn")
+PACKAGES = ("secgen-bench", "numpy", "pandas", "scipy", "torch", "pgmpy", "sdv", "ctgan", "scikit-learn", "numba")
 
 
 def environment() -> dict:
