@@ -12,13 +12,14 @@ import pytest
 pytest.importorskip("numba")
 
 from secgen_bench.generators.flowchronicle import kernels
-from secgen_bench.generators.flowchronicle.cover import Cover, greedy_cover_reference
+from secgen_bench.generators.flowchronicle.cover import Cover
 from secgen_bench.generators.flowchronicle.model import MDLModel
 from secgen_bench.generators.flowchronicle.occurrences import column_major, find_windows, greedy_disjoint
 from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
 
 from tests.test_flowchronicle_equivalence import (IP_COLS, exercise_cover, planted_codes, random_codes,
                                                   random_pattern, reference_greedy_disjoint, reference_windows)
+from tests.test_flowchronicle_speed import chain_then_rollback
 
 
 @pytest.fixture
@@ -89,21 +90,7 @@ def test_compiled_cover_equals_full_greedy_pass_after_every_operation(seed, comp
 
 
 def test_compiled_cover_decides_a_chain_and_rolls_it_back(compiled):
-    n = 3000
-    cover = Cover(n)
-    other = np.arange(100, n - 1, 97)[:, None]
-    chain = np.stack([np.arange(n - 1), np.arange(1, n)], axis=1)
-    cover.begin()
-    cover.insert(0, other, 1, 0)
-    cover.commit()
-    cover.begin()
-    cover.insert(1, chain, 2, 1)
-    ref = greedy_cover_reference([(other, 1, 0), (chain, 2, 1)], n)
-    assert {tuple(r) for r in cover.accepted_windows(1).tolist()} == ref[1]
-    assert {tuple(r) for r in cover.accepted_windows(0).tolist()} == ref[0]
-    cover.rollback()
-    assert cover.usage(0) == len(other) and (cover.owner >= 0).sum() == len(other)
-    assert cover.usage(1) == 0
+    assert chain_then_rollback().compiled
 
 
 def _search(seed: int):

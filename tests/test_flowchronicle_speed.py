@@ -33,10 +33,11 @@ def test_swept_cover_equals_full_greedy_pass_after_every_operation(seed, always_
     assert cover.n_rounds > 0
 
 
-def test_chain_of_overlapping_windows_is_swept_and_exact():
+def chain_then_rollback(n: int = 3000) -> Cover:
     """Windows (i, i+1): every window waits on the previous one; the greedy keeps every other one.
-    A competing older pattern then takes some flows, which re-decides the rest of the chain."""
-    n = 3000
+    A competing older pattern then takes some flows, which re-decides the rest of the chain. Checks
+    the cover against the full greedy pass, rolls the chain back and checks the older pattern is
+    whole again; returns the cover (for checks on the path it took)."""
     cover = Cover(n)
     other = np.arange(100, n - 1, 97)[:, None]
     chain = np.stack([np.arange(n - 1), np.arange(1, n)], axis=1)
@@ -45,12 +46,18 @@ def test_chain_of_overlapping_windows_is_swept_and_exact():
     cover.commit()
     cover.begin()
     cover.insert(1, chain, 2, 1)
-    assert cover.n_sweeps == 1               # the sweep finished the chain, not ~n/2 rounds of all of it
     ref = greedy_cover_reference([(other, 1, 0), (chain, 2, 1)], n)
     assert {tuple(r) for r in cover.accepted_windows(1).tolist()} == ref[1]
     assert {tuple(r) for r in cover.accepted_windows(0).tolist()} == ref[0]
     cover.rollback()
     assert cover.usage(0) == len(other) and (cover.owner >= 0).sum() == len(other)
+    assert cover.usage(1) == 0
+    return cover
+
+
+def test_chain_of_overlapping_windows_is_swept_and_exact():
+    cover = chain_then_rollback()
+    assert cover.n_sweeps == 1               # the sweep finished the chain, not ~n/2 rounds of all of it
 
 
 def test_bic_from_distinct_rows_equals_bic_from_all_rows():

@@ -43,8 +43,13 @@ def enabled(n_flows: int) -> bool:
     return n_flows >= MIN_FLOWS
 
 
-def _jit(fn):
-    return numba.njit(cache=False, nogil=True)(fn) if numba is not None else fn
+def _jit(fn=None, inline: bool = False):
+    """numba's njit (no on-disk cache); ``inline`` for the small helpers of the sweep's inner loop."""
+    if fn is None:
+        return lambda f: _jit(f, inline)
+    if numba is None:
+        return fn
+    return numba.njit(cache=False, nogil=True, inline="always" if inline else "never")(fn)
 
 
 @_jit
@@ -137,10 +142,10 @@ def _greedy_disjoint_pass(windows, n_flows):
     return np.flatnonzero(keep)
 
 
-def greedy_disjoint_pass(windows: np.ndarray) -> np.ndarray:
-    """Same as :func:`.occurrences.greedy_disjoint` (ascending indices of the kept windows)."""
-    w = np.ascontiguousarray(windows, dtype=np.int64)
-    return _greedy_disjoint_pass(w, int(w.max()) + 1).astype(np.int64)
+def greedy_disjoint_pass(windows: np.ndarray, n_flows: int) -> np.ndarray:
+    """Same as :func:`.occurrences.greedy_disjoint` (ascending indices of the kept windows);
+    ``n_flows``: more than the largest flow position in ``windows``."""
+    return _greedy_disjoint_pass(np.ascontiguousarray(windows, dtype=np.int64), int(n_flows)).astype(np.int64)
 
 
 @_jit
@@ -177,6 +182,26 @@ def _heap_pop(hk, hg, size):
         i = c
 
 
+@_jit(inline=True)
+def _room(a, b, size):
+    """Parallel growable arrays ``a``, ``b`` (``size`` entries used) with room for one more."""
+    if size < len(a):
+        return a, b
+    return np.concatenate((a, np.empty(size, a.dtype))), np.concatenate((b, np.empty(size, b.dtype)))
+
+
+@_jit(inline=True)
+def _log_once(seen, i, old, log_i, log_old, n_log):
+    """Appends (i, old) to the log the first time ``i`` is written in this sweep."""
+    if not seen[i]:
+        seen[i] = True
+        log_i, log_old = _room(log_i, log_old, n_log)
+        log_i[n_log] = i
+        log_old[n_log] = old
+        n_log += 1
+    return log_i, log_old, n_log
+
+
 @_jit
 def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, n,
            queued, acc_seen, flow_seen):
@@ -185,12 +210,14 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
     A flow's windows are ``ix_gid[ix_start[f]:ix_start[f + 1]]`` (committed) and the same in the
     pending index of an uncommitted insert; ``ix_key`` / ``pend_key`` hold their keys. A flow freed
     by a window with key k is looked at only for windows with later keys: an earlier window was not
-    blocked by that flow before (its owner came later), so its state cannot change. Returns the flows whose owner was first written here with their old owners, and the windows
+    blocked by that flow before (its owner came later), so its state cannot change.
+
+    Returns the flows whose owner was first written here with their old owners, and the windows
     whose kept flag was first written here with their old flags (the transaction log)."""
     INT_MAX = 9223372036854775807
-    cap = max(16, 2 * len(dirty))
-    hk = np.empty(cap, dtype=np.int64)
-    hg = np.empty(cap, dtype=np.int64)
+    L = wf.shape[1]
+    hk = np.empty(max(16, 2 * len(dirty)), dtype=np.int64)
+    hg = np.empty(len(hk), dtype=np.int64)
     size = 0
     for g in dirty:
         if not queued[g]:
@@ -204,14 +231,13 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
     acc_log_v = np.empty(64, dtype=np.bool_)
     n_acc = 0
     freed = np.empty(64, dtype=np.int64)
-    freed_k = np.empty(64, dtype=np.int64)
+    freed_k = np.empty(64, dtype=np.int64)           # key of the window that freed each flow
     while size > 0:
         k = hk[0]
         gi = hg[0]
         _heap_pop(hk, hg, size)
         size -= 1
         queued[gi] = False
-        L = wf.shape[1]
         should = alive[gi]
         if should:
             for c in range(L):
@@ -222,63 +248,36 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
             continue
         n_freed = 0
         # windows to un-keep: the previous owners of gi's flows (when gi is kept), or gi itself
-        n_lose = L if should else 1
-        for li in range(n_lose):
-            lo = (owner[wf[gi, li]] if wf[gi, li] < n else -1) if should else gi
+        for li in range(L if should else 1):
+            if not should:
+                lo = gi
+            elif wf[gi, li] < n:
+                lo = owner[wf[gi, li]]
+            else:
+                continue
             if lo < 0 or lo == gi and should or not acc[lo]:
                 continue
-            if not acc_seen[lo]:
-                acc_seen[lo] = True
-                if n_acc == len(acc_log_g):
-                    acc_log_g = np.concatenate((acc_log_g, np.empty(n_acc, dtype=np.int64)))
-                    acc_log_v = np.concatenate((acc_log_v, np.empty(n_acc, dtype=np.bool_)))
-                acc_log_g[n_acc] = lo
-                acc_log_v[n_acc] = acc[lo]
-                n_acc += 1
+            acc_log_g, acc_log_v, n_acc = _log_once(acc_seen, lo, acc[lo], acc_log_g, acc_log_v, n_acc)
             acc[lo] = False
             for c in range(L):
                 f = wf[lo, c]
                 if f < n and owner[f] == lo:
-                    if not flow_seen[f]:
-                        flow_seen[f] = True
-                        if n_own == len(own_log_f):
-                            own_log_f = np.concatenate((own_log_f, np.empty(n_own, dtype=np.int64)))
-                            own_log_o = np.concatenate((own_log_o, np.empty(n_own, dtype=np.int64)))
-                        own_log_f[n_own] = f
-                        own_log_o[n_own] = owner[f]
-                        n_own += 1
+                    own_log_f, own_log_o, n_own = _log_once(flow_seen, f, owner[f], own_log_f, own_log_o, n_own)
                     owner[f] = -1
                     owner_key[f] = INT_MAX
-                    if n_freed == len(freed):
-                        freed = np.concatenate((freed, np.empty(n_freed, dtype=np.int64)))
-                        freed_k = np.concatenate((freed_k, np.empty(n_freed, dtype=np.int64)))
+                    freed, freed_k = _room(freed, freed_k, n_freed)
                     freed[n_freed] = f
                     freed_k[n_freed] = key[lo]
                     n_freed += 1
         if should:
-            if not acc_seen[gi]:
-                acc_seen[gi] = True
-                if n_acc == len(acc_log_g):
-                    acc_log_g = np.concatenate((acc_log_g, np.empty(n_acc, dtype=np.int64)))
-                    acc_log_v = np.concatenate((acc_log_v, np.empty(n_acc, dtype=np.bool_)))
-                acc_log_g[n_acc] = gi
-                acc_log_v[n_acc] = acc[gi]
-                n_acc += 1
+            acc_log_g, acc_log_v, n_acc = _log_once(acc_seen, gi, acc[gi], acc_log_g, acc_log_v, n_acc)
             acc[gi] = True
             for c in range(L):
                 f = wf[gi, c]
-                if f >= n:
-                    continue
-                if not flow_seen[f]:
-                    flow_seen[f] = True
-                    if n_own == len(own_log_f):
-                        own_log_f = np.concatenate((own_log_f, np.empty(n_own, dtype=np.int64)))
-                        own_log_o = np.concatenate((own_log_o, np.empty(n_own, dtype=np.int64)))
-                    own_log_f[n_own] = f
-                    own_log_o[n_own] = owner[f]
-                    n_own += 1
-                owner[f] = gi
-                owner_key[f] = k
+                if f < n:
+                    own_log_f, own_log_o, n_own = _log_once(flow_seen, f, owner[f], own_log_f, own_log_o, n_own)
+                    owner[f] = gi
+                    owner_key[f] = k
         # windows on the flows that stay free may now be kept: alive, not kept, not blocked
         for fi in range(n_freed):
             f = freed[fi]
@@ -304,9 +303,7 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
                             ok = False
                             break
                     if ok:
-                        if size == len(hk):
-                            hk = np.concatenate((hk, np.empty(size, dtype=np.int64)))
-                            hg = np.concatenate((hg, np.empty(size, dtype=np.int64)))
+                        hk, hg = _room(hk, hg, size)
                         queued[w] = True
                         _heap_push(hk, hg, size, kw, w)
                         size += 1

@@ -62,13 +62,7 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
             ok = j < len(cand)
             nxt = cand[np.minimum(j, max(len(cand) - 1, 0))] if len(cand) else np.zeros(len(cur), dtype=np.int64)
         else:
-            key_c = np.zeros(len(cand), dtype=np.int64)
-            key_q = np.zeros(len(cur), dtype=np.int64)
-            for c in uses:
-                col = cols[c.col]
-                radix = int(max(col.max(), bound[c.value].max(initial=0))) + 1
-                key_c = key_c * radix + col[cand]
-                key_q = key_q * radix + bound[c.value]
+            key_c, key_q = _composite_keys(uses, cols, cand, bound, len(cur))
             comp = key_c * (n + 1) + cand
             order = np.argsort(comp, kind="stable")
             comp = comp[order]
@@ -95,6 +89,19 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
     return np.stack(ids, axis=1) if ids else np.zeros((0, pattern.n_rows), dtype=np.int64)
 
 
+def _composite_keys(uses, cols, cand: np.ndarray, bound: dict, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mixed-radix int64 keys of the candidate flows' USE-column values and of the ``m`` open
+    occurrences' bound values (equal exactly when all the values are)."""
+    key_c = np.zeros(len(cand), dtype=np.int64)
+    key_q = np.zeros(m, dtype=np.int64)
+    for c in uses:
+        col = cols[c.col]
+        radix = int(max(col.max(), bound[c.value].max(initial=0))) + 1
+        key_c = key_c * radix + col[cand]
+        key_q = key_q * radix + bound[c.value]
+    return key_c, key_q
+
+
 def _dense_keys(uses, cols, cand: np.ndarray, bound: dict, m: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Keys in [0, n_keys) of the candidate flows (their values in the USE columns) and of the
     open occurrences (their bound values), equal exactly when the values are; one key without USEs."""
@@ -104,13 +111,7 @@ def _dense_keys(uses, cols, cand: np.ndarray, bound: dict, m: int) -> tuple[np.n
         c = uses[0]
         ck, qk = cols[c.col][cand].astype(np.int64), bound[c.value].astype(np.int64)
         return ck, qk, int(max(ck.max(initial=0), qk.max(initial=0))) + 1
-    ck = np.zeros(len(cand), dtype=np.int64)
-    qk = np.zeros(m, dtype=np.int64)
-    for c in uses:
-        col = cols[c.col]
-        radix = int(max(col.max(), bound[c.value].max(initial=0))) + 1
-        ck = ck * radix + col[cand]
-        qk = qk * radix + bound[c.value]
+    ck, qk = _composite_keys(uses, cols, cand, bound, m)
     uniq, inv = np.unique(np.concatenate([ck, qk]), return_inverse=True)
     inv = inv.reshape(-1).astype(np.int64)
     return inv[:len(cand)], inv[len(cand):], max(len(uniq), 1)
@@ -138,8 +139,10 @@ def greedy_disjoint(windows: np.ndarray, max_rounds: int = 16, n_flows: int | No
         return np.zeros(0, dtype=np.int64)
     if L == 1:
         return np.arange(m)
-    if kernels.enabled(int(windows[:, -1].max()) + 1 if n_flows is None else n_flows):
-        return kernels.greedy_disjoint_pass(windows)
+    if n_flows is None:
+        n_flows = int(windows[:, -1].max()) + 1          # the last row of a window is its latest flow
+    if kernels.enabled(n_flows):
+        return kernels.greedy_disjoint_pass(windows, n_flows)
     counts = np.bincount(windows.reshape(-1))
     shared = (counts[windows] > 1).any(axis=1)
     if not shared.any():                            # no flow shared: every window is kept
