@@ -6,15 +6,19 @@ search is run both ways. Skipped where numba is not installed (the numpy paths t
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 pytest.importorskip("numba")
 
 from secgen_bench.generators.flowchronicle import kernels
+from secgen_bench.generators.flowchronicle.bn import _family_counts, hill_climb
 from secgen_bench.generators.flowchronicle.cover import Cover
 from secgen_bench.generators.flowchronicle.model import MDLModel
-from secgen_bench.generators.flowchronicle.occurrences import column_major, find_windows, greedy_disjoint
+from secgen_bench.generators.flowchronicle.occurrences import _dense_keys, column_major, find_windows, greedy_disjoint
+from secgen_bench.generators.flowchronicle.pattern import USE, Cell
 from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
 
 from tests.test_flowchronicle_equivalence import (IP_COLS, exercise_cover, planted_codes, random_codes,
@@ -51,6 +55,89 @@ def test_next_by_key_is_the_first_later_candidate_with_the_key():
         for p, k, a in zip(q_pos.tolist(), q_key.tolist(), got.tolist()):
             later = [int(c) for c, kc in zip(cand, keys) if c > p and kc == k and k >= 0]
             assert a == (later[0] if later else -1)
+
+
+@pytest.mark.parametrize("m", (20, 900))
+def test_next_by_key_sorts_few_and_many_queries_alike(m):
+    """Few queries (16 m < n) are ordered by a merge sort, many by a counting sort: same answers."""
+    rng = np.random.default_rng(m)
+    n = 4000
+    cand = np.flatnonzero(rng.random(n) < 0.3)
+    keys = rng.integers(0, 7, size=len(cand))
+    q_pos = rng.integers(0, n, size=m)
+    q_key = rng.integers(-1, 7, size=m)
+    got = kernels.next_by_key(cand, keys, q_pos, q_key, 7, n)
+    for p, k, a in zip(q_pos.tolist(), q_key.tolist(), got.tolist()):
+        later = cand[(cand > p) & (keys == k)] if k >= 0 else cand[:0]
+        assert a == (int(later[0]) if len(later) else -1)
+
+
+@pytest.mark.parametrize("scale", (3, 10 ** 6))
+def test_dense_keys_are_equal_exactly_when_the_bound_values_are(scale):
+    """Two USE cells: small mixed-radix keys are used as they are, large ones are relabelled."""
+    rng = np.random.default_rng(scale)
+    n = 500
+    cols = rng.integers(0, 3, size=(2, n)) * scale
+    cand = np.flatnonzero(rng.random(n) < 0.5)
+    bound = {0: rng.integers(0, 3, size=40) * scale, 1: rng.integers(0, 3, size=40) * scale}
+    uses = [Cell(0, USE, 0), Cell(1, USE, 1)]
+    ck, qk, n_keys = _dense_keys(uses, cols, cand, bound, 40)
+    assert ck.min() >= 0 and qk.min() >= 0 and max(ck.max(), qk.max()) < n_keys
+    values_c = list(zip(cols[0][cand].tolist(), cols[1][cand].tolist()))
+    values_q = list(zip(bound[0].tolist(), bound[1].tolist()))
+    for i in range(0, len(cand), 7):
+        for j in range(40):
+            assert (ck[i] == qk[j]) == (values_c[i] == values_q[j])
+
+
+def test_compiled_family_counts_are_the_numpy_counts_in_order():
+    """Both branches (a count table over a small key range, a sort over a large one), with and without
+    row weights, zero to three parents."""
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        m = int(rng.integers(1, 300))
+        card = rng.integers(1, 6 if trial % 2 else 400, size=5)
+        local = np.stack([rng.integers(0, c, size=m) for c in card], axis=1)
+        weight = rng.integers(1, 9, size=m) if trial % 3 == 0 else None
+        child = int(rng.integers(0, 5))
+        others = [v for v in range(5) if v != child]
+        parents = tuple(int(v) for v in rng.choice(others, size=int(rng.integers(0, 4)), replace=False))
+        expect = _family_counts(local, card, child, parents, weight)
+        got = kernels.family_counts(local, card, child, parents, weight)
+        assert [a.tolist() for a in got] == [a.tolist() for a in expect], (trial, parents)
+
+
+def test_compiled_hill_climb_learns_the_same_structure():
+    codes, _ = planted_codes(seed=2, n=800)
+    assert hill_climb(codes, compiled=True) == hill_climb(codes)
+    assert any(hill_climb(codes))
+
+
+def test_merge_by_flow_equals_insert_after_equal_flows():
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        a = np.sort(rng.integers(0, 30, size=int(rng.integers(0, 80))))
+        b = np.sort(rng.integers(0, 30, size=int(rng.integers(0, 40))))
+        ga, gb = rng.permutation(len(a)), 1000 + rng.permutation(len(b))
+        pos = np.searchsorted(a, b, side="right")
+        flow, gid = kernels.merge_by_flow(a, ga, b, gb)
+        assert flow.tolist() == np.insert(a, pos, b).tolist() and gid.tolist() == np.insert(ga, pos, gb).tolist()
+
+
+def test_varying_cells_are_those_not_constant_over_all_windows():
+    """A cell constant in the first 1,024 windows and different only in a later one is still coded."""
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 4, size=(3000, 3))
+    codes[:, 1] = 2
+    codes[2500, 1] = 3                                 # column 1 differs once, late
+    codes[:, 2] = 1                                    # column 2 is constant
+    windows = np.stack([np.arange(0, 2998), np.arange(1, 2999)], axis=1)
+    entry = SimpleNamespace(windows=windows, var_rows=np.array([0, 0, 1, 1, 0]), var_cols=np.array([0, 1, 1, 2, 2]))
+    host = SimpleNamespace(codes=codes, codes_by_column=column_major(codes))
+    host.free_data = lambda e, w: MDLModel.free_data(host, e, w)
+    got = MDLModel._varying(host, entry)
+    data = MDLModel.free_data(host, entry, windows)
+    assert got.tolist() == (data.min(axis=0) != data.max(axis=0)).tolist() == [True, True, True, False, False]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -34,6 +34,7 @@ from collections import deque
 
 import numpy as np
 
+from secgen_bench.generators.flowchronicle import kernels
 from secgen_bench.generators.flowchronicle.mdl import bn_structure_bits, kt_bits_from_counts
 
 
@@ -101,10 +102,13 @@ def distinct_rows(local: np.ndarray, card: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _family_counts(local: np.ndarray, card: np.ndarray, child: int, parents,
-                   weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   weight: np.ndarray | None = None, compiled: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(counts per observed parent configuration, counts per observed (configuration, value)).
     ``weight``: multiplicity of each row of ``local`` (its rows are then distinct rows, see
-    :func:`distinct_rows`); the counts are the same integers, in the same order, as on the full rows."""
+    :func:`distinct_rows`); the counts are the same integers, in the same order, as on the full rows.
+    ``compiled``: count in one compiled pass (:func:`.kernels.family_counts`, the same integers)."""
+    if compiled:
+        return kernels.family_counts(local, card, child, parents, weight)
     x = local[:, child]
     k = int(card[child])
     if not parents:
@@ -131,9 +135,9 @@ def _family_counts(local: np.ndarray, card: np.ndarray, child: int, parents,
 
 
 def bic_local(local: np.ndarray, card: np.ndarray, child: int, parents,
-              weight: np.ndarray | None = None) -> float:
+              weight: np.ndarray | None = None, compiled: bool = False) -> float:
     m = local.shape[0] if weight is None else int(weight.sum())
-    nj, cj = _family_counts(local, card, child, parents, weight)
+    nj, cj = _family_counts(local, card, child, parents, weight, compiled)
     ll = float(np.sum(cj * np.log(cj)) - np.sum(nj * np.log(nj)))
     q = 1.0
     for p in parents:
@@ -142,8 +146,9 @@ def bic_local(local: np.ndarray, card: np.ndarray, child: int, parents,
 
 
 def hill_climb(data: np.ndarray, max_indegree: int = 3, epsilon: float = 1e-4, tabu_length: int = 100,
-               max_iter: int = 1_000_000) -> list[tuple[int, ...]]:
-    """Parents of each column of ``data`` (m x V integer codes) by BIC hill climbing."""
+               max_iter: int = 1_000_000, compiled: bool = False) -> list[tuple[int, ...]]:
+    """Parents of each column of ``data`` (m x V integer codes) by BIC hill climbing (``compiled``: family
+    counts by :mod:`.kernels`; the same structure)."""
     m, nv = data.shape
     parents: list[set[int]] = [set() for _ in range(nv)]
     if m == 0 or nv < 2:
@@ -161,7 +166,7 @@ def hill_climb(data: np.ndarray, max_indegree: int = 3, epsilon: float = 1e-4, t
         key = (v, tuple(sorted(pa)))
         s = cache.get(key)
         if s is None:
-            s = bic_local(local, card, v, key[1], weight)
+            s = bic_local(local, card, v, key[1], weight, compiled)
             cache[key] = s
             q = 1.0
             for p in key[1]:
@@ -270,8 +275,8 @@ class DiscreteBN:
         self.cpts: list | None = None
 
     @classmethod
-    def learn(cls, variables: list, data: np.ndarray, max_indegree: int = 3) -> "DiscreteBN":
-        return cls(variables, hill_climb(data, max_indegree=max_indegree), max_indegree)
+    def learn(cls, variables: list, data: np.ndarray, max_indegree: int = 3, compiled: bool = False) -> "DiscreteBN":
+        return cls(variables, hill_climb(data, max_indegree=max_indegree, compiled=compiled), max_indegree)
 
     @property
     def n_edges(self) -> int:

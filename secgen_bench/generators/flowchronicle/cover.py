@@ -54,11 +54,12 @@ class Cover:
         if self._rank_bits < 12:
             raise ValueError(f"flowchronicle cover: {n} flows is too many for one table; mine it in chunks")
         cap = 1024
-        self._wf = np.full((cap, 1), n, dtype=np.int64)      # flows of each window, padded with n
+        # flows of each window, padded with n; int32 (a table has under 2**25 flows, see the key) halves
+        # the largest array and the memory the propagation reads per window
+        self._wf = np.full((cap, 1), n, dtype=np.int32)
         self._key = np.zeros(cap, dtype=np.int64)
         self._pid = np.zeros(cap, dtype=np.int64)
-        self._alive = np.zeros(cap, dtype=bool)
-        self._acc = np.zeros(cap, dtype=bool)
+        self._set_state(np.zeros((cap, 4), dtype=bool))
         self.n_windows = 0
         self.pid_gids: dict[int, range] = {}
         self._pid_len: dict[int, int] = {}
@@ -117,6 +118,9 @@ class Cover:
                 del self.pid_gids[pid], self._pid_len[pid]
 
     def _merge_index(self, flows: np.ndarray, gids: np.ndarray) -> None:
+        if self.compiled:
+            self._ix_flow, self._ix_gid = kernels.merge_by_flow(self._ix_flow, self._ix_gid, flows, gids)
+            return
         pos = np.searchsorted(self._ix_flow, flows, side="right")
         self._ix_flow = np.insert(self._ix_flow, pos, flows)
         self._ix_gid = np.insert(self._ix_gid, pos, gids)
@@ -129,14 +133,23 @@ class Cover:
             return
         new_cap = max(cap, 1 << max(need - 1, 1).bit_length())
         new_w = max(w, width)
-        wf = np.full((new_cap, new_w), self.n, dtype=np.int64)
+        wf = np.full((new_cap, new_w), self.n, dtype=np.int32)
         wf[:cap, :w] = self._wf
         self._wf = wf
-        for name in ("_key", "_pid", "_alive", "_acc"):
+        for name in ("_key", "_pid"):
             old = getattr(self, name)
             arr = np.zeros(new_cap, dtype=old.dtype)
             arr[:cap] = old
             setattr(self, name, arr)
+        state = np.zeros((new_cap, 4), dtype=bool)
+        state[:cap] = self._state
+        self._set_state(state)
+
+    def _set_state(self, state: np.ndarray) -> None:
+        """Per-window flags side by side, so the propagation reads a window's flags in one memory access:
+        alive, kept (``_acc``), and two scratch flags of the compiled sweep (queued, logged)."""
+        self._state = state
+        self._alive, self._acc = state[:, 0], state[:, 1]
 
     def window_keys(self, windows: np.ndarray, covered_cells: int, rank: int) -> np.ndarray:
         """Greedy order as one int64: higher score (100 x covered cells - gaps) first, then older
@@ -379,16 +392,14 @@ class Cover:
                 self._log.append(("acc", gids, old_acc))
         self._note_changed(flows)
         if len(gids):
-            self.touched.update(set(self._pid[gids].tolist()))
+            self.touched.update(np.flatnonzero(np.bincount(self._pid[gids])).tolist())
 
     def _sweep_scratch(self) -> tuple:
-        """All-False flags the compiled sweep uses and clears again (allocated once per table size)."""
-        cap = len(self._key)
-        sc = getattr(self, "_scratch", None)
-        if sc is None or len(sc[0]) != cap:
-            sc = self._scratch = (np.zeros(cap, dtype=bool), np.zeros(cap, dtype=bool),
-                                  np.zeros(self.n + 1, dtype=bool))
-        return sc
+        """All-False flags the compiled sweep uses and clears again: per window (next to its other flags)
+        and per flow (allocated once)."""
+        if getattr(self, "_flow_seen", None) is None:
+            self._flow_seen = np.zeros(self.n + 1, dtype=bool)
+        return self._state[:, 2], self._state[:, 3], self._flow_seen
 
     def _note_changed(self, flows: np.ndarray) -> None:
         if self._changed is None or not len(flows):
@@ -424,7 +435,7 @@ class Cover:
         local = self.accepted_local(pid)
         if len(local) == 0:
             return np.zeros((0, self._pid_len.get(pid, 0)), dtype=np.int64)
-        return self._wf[self.pid_gids[pid].start + local, :self._pid_len[pid]]
+        return self._wf[self.pid_gids[pid].start + local, :self._pid_len[pid]].astype(np.int64)
 
     def usage(self, pid: int) -> int:
         gids = self.pid_gids.get(pid)

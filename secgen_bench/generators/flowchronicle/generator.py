@@ -20,8 +20,8 @@ Where it departs (engineering or fixes, each noted in its module):
 * Candidates are scored lazily under exact upper bounds (same best candidate;
   ties by generation order).
 * On tables from 50,000 flows, with numba installed (the ``[fast]`` extra), window
-  finding, the disjoint-window pass and the cover's propagation run as compiled
-  loops (:mod:`.kernels`); they compute exactly what the numpy paths do (same
+  finding, the disjoint-window pass, the cover's propagation and index merge, and
+  the BN family counts run as compiled loops (:mod:`.kernels`); they compute exactly what the numpy paths do (same
   patterns, bits and samples), only faster.
 * Acceptance compares the *total* length (model + data, including the
   L_N(#patterns) term); the artefact compared data length + the new pattern's

@@ -4,9 +4,12 @@ Three steps of a candidate test touch every occurrence of a pattern, and numpy d
 sorts and binary searches whose cost per element grows with the table (issue 19's superlinear
 step): finding the next flow with a bound value (:func:`next_by_key`), the greedy pass of
 disjoint windows (:func:`greedy_disjoint_pass`) and the cover's propagation in key order
-(:func:`sweep`). Here each is one pass in compiled code, linear in what it touches. They compute
-exactly what the numpy paths compute (integer logic only; ``tests/test_flowchronicle_kernels.py``
-compares them on random inputs and a whole search), so the choice changes speed, never a result.
+(:func:`sweep`). Here each is one pass in compiled code, linear in what it touches; so are two
+smaller steps that numpy does in many small calls or with a sort: the counts of a BN family in hill
+climbing (:func:`family_counts`) and merging a commit's windows into the cover's flow index
+(:func:`merge_by_flow`). They compute exactly what the numpy paths compute (integer logic only;
+``tests/test_flowchronicle_kernels.py`` compares them on random inputs and a whole search), so the
+choice changes speed, never a result.
 
 Used when numba is installed (the ``[fast]`` extra) and the table has at least
 :data:`MIN_FLOWS` flows: below that, numpy is fast enough and a process saves the few seconds
@@ -24,7 +27,7 @@ except ImportError:          # the [fast] extra is not installed: the numpy path
     numba = None
 
 MIN_FLOWS = 50_000
-_INT64_MAX = np.iinfo(np.int64).max
+_INT64_MAX = INT64_MAX = np.iinfo(np.int64).max
 
 
 def available() -> bool:
@@ -53,6 +56,21 @@ def _jit(fn=None, inline: bool = False):
 
 
 @_jit
+def _counting_order(values, n_values):
+    """Indices of ``values`` (integers in [0, n_values)) ordered by value, ties by index: a counting sort."""
+    start = np.zeros(n_values + 1, dtype=np.int64)
+    for v in values:
+        start[v + 1] += 1
+    for v in range(n_values):
+        start[v + 1] += start[v]
+    order = np.empty(len(values), dtype=np.int64)
+    for i in range(len(values)):
+        order[start[values[i]]] = i
+        start[values[i]] += 1
+    return order
+
+
+@_jit
 def _next_by_key(cand, cand_key, q_pos, q_key, n_keys, n):
     """For each query (position p, key k): the first candidate flow after p with key k, or -1.
 
@@ -61,18 +79,11 @@ def _next_by_key(cand, cand_key, q_pos, q_key, n_keys, n):
     that key, so it is their first), then the queries at its own position join."""
     m = len(q_pos)
     ans = np.full(m, -1, dtype=np.int64)
-    # queries by position (counting sort; stable)
-    start = np.zeros(n + 2, dtype=np.int64)
-    for i in range(m):
-        start[q_pos[i] + 1] += 1
-    for p in range(n + 1):
-        start[p + 1] += start[p]
-    order = np.empty(m, dtype=np.int64)
-    fill = start[:n + 1].copy()
-    for i in range(m):
-        p = q_pos[i]
-        order[fill[p]] = i
-        fill[p] += 1
+    # queries by position, stable: a merge sort when they are few (its cost is theirs, not the table's)
+    if 16 * m < n:
+        order = np.argsort(q_pos, kind="mergesort")
+    else:
+        order = _counting_order(q_pos, n + 1)
     head = np.full(n_keys, -1, dtype=np.int64)
     link = np.full(m, -1, dtype=np.int64)
     j = 0
@@ -117,15 +128,7 @@ def _greedy_disjoint_pass(windows, n_flows):
         gaps[i] = g
         if g > gmax:
             gmax = g
-    start = np.zeros(gmax + 2, dtype=np.int64)
-    for i in range(m):
-        start[gaps[i] + 1] += 1
-    for g in range(gmax + 1):
-        start[g + 1] += start[g]
-    order = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        order[start[gaps[i]]] = i
-        start[gaps[i]] += 1
+    order = _counting_order(gaps, gmax + 1)
     used = np.zeros(n_flows, dtype=np.bool_)
     keep = np.zeros(m, dtype=np.bool_)
     for oi in range(m):
@@ -296,7 +299,7 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
                     w = gl[t]
                     if queued[w] or not alive[w] or acc[w]:
                         continue
-                    kw = key[w]
+                    kw = gk[t]                      # = key[w], read from the index (no second random read)
                     ok = True
                     for c in range(L):
                         if owner_key[wf[w, c]] < kw:
@@ -320,6 +323,90 @@ def sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_key
     ``scratch``: (queued, acc_seen, flow_seen) all-False arrays kept by the caller between calls."""
     return _sweep(np.ascontiguousarray(dirty, dtype=np.int64), key, wf, alive, acc, owner, owner_key,
                   ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, int(n), *scratch)
+
+
+@_jit
+def _family_counts(local, card, child, parents, weight):
+    """Counts of a BN family: per observed parent configuration and per observed (configuration,
+    value), both in ascending order of the mixed-radix key, as the numpy path gives them."""
+    m = local.shape[0]
+    k = card[child]
+    weighted = len(weight) > 0
+    if len(parents) == 0:
+        joint = np.zeros(k, dtype=np.int64)
+        total = 0
+        for i in range(m):
+            w = weight[i] if weighted else 1
+            joint[local[i, child]] += w
+            total += w
+        nj = np.full(1, total, dtype=np.int64)
+        return nj, joint[joint > 0]
+    key = np.empty(m, dtype=np.int64)
+    lo, hi = INT64_MAX, -1
+    for i in range(m):
+        c = 0
+        for p in parents:
+            c = c * card[p] + local[i, p]
+        key[i] = c * k + local[i, child]
+        lo, hi = min(lo, key[i]), max(hi, key[i])
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if hi - lo <= 4 * m + 4096:                       # a count table over the key range
+        table = np.zeros(hi - lo + 1, dtype=np.int64)
+        for i in range(m):
+            table[key[i] - lo] += weight[i] if weighted else 1
+        uj = np.flatnonzero(table) + lo
+        cj = table[uj - lo]
+    else:                                             # sort the keys and count the runs
+        order = np.argsort(key)
+        uj = np.empty(m, dtype=np.int64)
+        cj = np.zeros(m, dtype=np.int64)
+        u = -1
+        for t in range(m):
+            i = order[t]
+            if u < 0 or key[i] != uj[u]:
+                u += 1
+                uj[u] = key[i]
+            cj[u] += weight[i] if weighted else 1
+        uj, cj = uj[:u + 1], cj[:u + 1]
+    nj = np.zeros(len(uj), dtype=np.int64)
+    g = -1
+    for t in range(len(uj)):
+        if t == 0 or uj[t] // k != uj[t - 1] // k:
+            g += 1
+        nj[g] += cj[t]
+    return nj[:g + 1], cj
+
+
+def family_counts(local: np.ndarray, card: np.ndarray, child: int, parents, weight: np.ndarray | None):
+    """:func:`.bn._family_counts` in one compiled pass (the same integers in the same order)."""
+    w = np.zeros(0, dtype=np.int64) if weight is None else np.ascontiguousarray(weight, dtype=np.int64)
+    return _family_counts(np.ascontiguousarray(local, dtype=np.int64), np.ascontiguousarray(card, dtype=np.int64),
+                          int(child), np.array(parents, dtype=np.int64).reshape(-1), w)
+
+
+@_jit
+def _merge_by_flow(a_flow, a_gid, b_flow, b_gid):
+    na, nb = len(a_flow), len(b_flow)
+    flow = np.empty(na + nb, dtype=np.int64)
+    gid = np.empty(na + nb, dtype=np.int64)
+    i = j = 0
+    for t in range(na + nb):
+        if j == nb or i < na and a_flow[i] <= b_flow[j]:
+            flow[t], gid[t] = a_flow[i], a_gid[i]
+            i += 1
+        else:
+            flow[t], gid[t] = b_flow[j], b_gid[j]
+            j += 1
+    return flow, gid
+
+
+def merge_by_flow(a_flow, a_gid, b_flow, b_gid) -> tuple[np.ndarray, np.ndarray]:
+    """Two (flow, window) indexes sorted by flow merged into one, ``b``'s entries after ``a``'s on the
+    same flow: what ``np.insert`` at ``searchsorted(a_flow, b_flow, side="right")`` gives, in one pass."""
+    c = np.ascontiguousarray
+    return _merge_by_flow(c(a_flow, dtype=np.int64), c(a_gid, dtype=np.int64), c(b_flow, dtype=np.int64),
+                          c(b_gid, dtype=np.int64))
 
 
 def flow_offsets(ix_flow: np.ndarray, n: int) -> np.ndarray:

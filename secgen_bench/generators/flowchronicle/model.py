@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from secgen_bench.generators.flowchronicle import kernels
 from secgen_bench.generators.flowchronicle.bn import DiscreteBN, compress, unique_inverse
 from secgen_bench.generators.flowchronicle.cover import Cover
 from secgen_bench.generators.flowchronicle.mdl import (_LGAMMA_HALF, _LN2, universal_integer_bits,
@@ -136,7 +137,9 @@ class UncoveredCounts:
             self.counts = self.code.counts(self.mask)
             self.size = int(self.mask.sum())
         elif len(changed):
-            flows = np.unique(changed)
+            seen = np.zeros(self.cover.n, dtype=bool)       # distinct changed flows, ascending, without a sort
+            seen[changed] = True
+            flows = np.flatnonzero(seen)
             now = self.cover.owner[flows] < 0
             was = self.mask[flows]
             gained, lost = flows[now & ~was], flows[was & ~now]
@@ -161,7 +164,8 @@ class MDLModel:
         self.domain_sizes = [len(np.unique(codes[:, j])) for j in range(self.n_cols)]
         rng = int(times[-1] - times[0]) if len(times) else 0
         self.start_bits = math.log2(rng) if rng > 1 else 0.0
-        self.base_bn = DiscreteBN.learn([f"c{j}" for j in range(self.n_cols)], codes, max_indegree)
+        self.compiled = kernels.enabled(self.n)
+        self.base_bn = DiscreteBN.learn([f"c{j}" for j in range(self.n_cols)], codes, max_indegree, self.compiled)
         self.base_code = FamilyCode(codes, self.base_bn.parents)
         self.base_structure_bits = self.base_bn.structure_bits()
         self.cover = Cover(self.n)
@@ -248,10 +252,24 @@ class MDLModel:
         return code.bits_from_counts(counts, 1)
 
     def _won_windows_bits(self, entry: PatternEntry, local_idx: np.ndarray) -> float:
-        data = self.free_data(entry, entry.windows)
-        coded = data.min(axis=0) != data.max(axis=0) if len(data) else np.zeros(data.shape[1], dtype=bool)
-        won = data[local_idx]
+        won = self.free_data(entry, entry.windows[local_idx])
+        coded = self._varying(entry)
         return FamilyCode(won, entry.bn.parents, coded).bits(np.ones(len(won), dtype=bool))
+
+    def _varying(self, entry: PatternEntry) -> np.ndarray:
+        """Per free cell: whether its value differs between any two of the pattern's windows. Most cells
+        differ within the first windows, so only the others are read over all of them."""
+        w = entry.windows
+        coded = np.zeros(len(entry.var_rows), dtype=bool)
+        if len(w) == 0:
+            return coded
+        head = self.free_data(entry, w[:1024])
+        by_column = getattr(self, "codes_by_column", None)
+        coded = (head != head[0]).any(axis=0)
+        for j in np.flatnonzero(~coded).tolist():
+            column = self.codes[:, entry.var_cols[j]] if by_column is None else by_column[entry.var_cols[j]]
+            coded[j] = bool((column[w[:, entry.var_rows[j]]] != head[0, j]).any())
+        return coded
 
     # -- building entries ---------------------------------------------------------
     def make_entry(self, pattern: Pattern, windows: np.ndarray | None = None) -> PatternEntry:
@@ -271,7 +289,7 @@ class MDLModel:
         h = hashlib.sha1(np.ascontiguousarray(data).tobytes() + str(data.shape).encode()).hexdigest()
         bn = self._bn_cache.get(h)
         if bn is None:
-            bn = DiscreteBN.learn(list(range(data.shape[1])), data, self.max_indegree)
+            bn = DiscreteBN.learn(list(range(data.shape[1])), data, self.max_indegree, self.compiled)
             self.n_bn_fits += 1
             if len(self._bn_cache) > 4096:
                 self._bn_cache.clear()

@@ -13,6 +13,7 @@ tables a compiled pass answers the same question in linear time
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from secgen_bench.generators.flowchronicle import kernels
 from secgen_bench.generators.flowchronicle.pattern import FIXED, SET, USE, Pattern
@@ -40,13 +41,13 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
     cols = codes.T if columns is None else columns
     first = pattern.rows[0]
     starts = np.flatnonzero(row_fixed_mask(codes, first, cols)).astype(np.int64)
-    ids = [starts]
+    ids = [starts]          # flows of row r, aligned with the occurrences still open after row r
+    sels = []               # sels[r - 1]: which of row r - 1's occurrences row r continued
     bound: dict[int, np.ndarray] = {}
     for c in first:
         if c.kind == SET:
             bound[c.value] = cols[c.col][starts]
     cur = starts
-    keep = np.arange(len(starts))
     compiled = kernels.enabled(n)
     for row in pattern.rows[1:]:
         if len(cur) == 0:
@@ -76,8 +77,7 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
             else:
                 nxt = np.zeros(len(cur), dtype=np.int64)
         sel = np.flatnonzero(ok)
-        keep = keep[sel]
-        ids = [a[sel] for a in ids]
+        sels.append(sel)
         bound = {k: v[sel] for k, v in bound.items()}
         cur = nxt[sel]
         ids.append(cur)
@@ -86,7 +86,14 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
                 bound[c.value] = cols[c.col][cur]
     if len(ids) < pattern.n_rows:
         return np.zeros((0, pattern.n_rows), dtype=np.int64)
-    return np.stack(ids, axis=1) if ids else np.zeros((0, pattern.n_rows), dtype=np.int64)
+    # gather each row's flows of the occurrences that completed, from the last row back to the first
+    out = np.empty((len(cur), pattern.n_rows), dtype=np.int64)
+    at = np.arange(len(cur))
+    for r in range(pattern.n_rows - 1, -1, -1):
+        out[:, r] = ids[r][at]
+        if r:
+            at = sels[r - 1][at]
+    return out
 
 
 def _composite_keys(uses, cols, cand: np.ndarray, bound: dict, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,8 +119,12 @@ def _dense_keys(uses, cols, cand: np.ndarray, bound: dict, m: int) -> tuple[np.n
         ck, qk = cols[c.col][cand].astype(np.int64), bound[c.value].astype(np.int64)
         return ck, qk, int(max(ck.max(initial=0), qk.max(initial=0))) + 1
     ck, qk = _composite_keys(uses, cols, cand, bound, m)
-    uniq, inv = np.unique(np.concatenate([ck, qk]), return_inverse=True)
-    inv = inv.reshape(-1).astype(np.int64)
+    both = np.concatenate([ck, qk])
+    if len(both) and both.max() < 4 * len(both) + (1 << 16):
+        return ck, qk, int(both.max()) + 1       # the mixed-radix keys are already small: no relabelling
+    # relabel by first appearance (a hash table, no sort): only equality of keys matters here
+    inv, uniq = pd.factorize(both, sort=False)
+    inv = inv.astype(np.int64)
     return inv[:len(cand)], inv[len(cand):], max(len(uniq), 1)
 
 
