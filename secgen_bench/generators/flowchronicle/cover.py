@@ -181,7 +181,12 @@ class Cover:
         if self._log is not None:
             self._log.append(("acc", gids, self._acc[gids].copy()))
         self._acc[gids] = value
-        self.touched.update(set(self._pid[gids].tolist()))
+        self._touch(gids)
+
+    def _touch(self, gids: np.ndarray) -> None:
+        """Marks the patterns of windows ``gids`` as touched (their code lengths need a refresh)."""
+        if len(gids):
+            self.touched.update(np.flatnonzero(np.bincount(self._pid[gids])).tolist())
 
     # -- windows --------------------------------------------------------------
     def insert(self, pid: int, windows: np.ndarray, covered_cells: int, rank: int) -> None:
@@ -391,8 +396,7 @@ class Cover:
             if len(gids):
                 self._log.append(("acc", gids, old_acc))
         self._note_changed(flows)
-        if len(gids):
-            self.touched.update(np.flatnonzero(np.bincount(self._pid[gids])).tolist())
+        self._touch(gids)
 
     def _sweep_scratch(self) -> tuple:
         """All-False flags the compiled sweep uses and clears again: per window (next to its other flags)

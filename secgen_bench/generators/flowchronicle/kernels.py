@@ -27,7 +27,7 @@ except ImportError:          # the [fast] extra is not installed: the numpy path
     numba = None
 
 MIN_FLOWS = 50_000
-_INT64_MAX = INT64_MAX = np.iinfo(np.int64).max
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 def available() -> bool:
@@ -341,16 +341,16 @@ def _family_counts(local, card, child, parents, weight):
             total += w
         nj = np.full(1, total, dtype=np.int64)
         return nj, joint[joint > 0]
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     key = np.empty(m, dtype=np.int64)
-    lo, hi = INT64_MAX, -1
+    lo, hi = _INT64_MAX, -1
     for i in range(m):
         c = 0
         for p in parents:
             c = c * card[p] + local[i, p]
         key[i] = c * k + local[i, child]
         lo, hi = min(lo, key[i]), max(hi, key[i])
-    if m == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if hi - lo <= 4 * m + 4096:                       # a count table over the key range
         table = np.zeros(hi - lo + 1, dtype=np.int64)
         for i in range(m):

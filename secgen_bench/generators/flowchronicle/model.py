@@ -260,14 +260,12 @@ class MDLModel:
         """Per free cell: whether its value differs between any two of the pattern's windows. Most cells
         differ within the first windows, so only the others are read over all of them."""
         w = entry.windows
-        coded = np.zeros(len(entry.var_rows), dtype=bool)
         if len(w) == 0:
-            return coded
+            return np.zeros(len(entry.var_rows), dtype=bool)
         head = self.free_data(entry, w[:1024])
-        by_column = getattr(self, "codes_by_column", None)
         coded = (head != head[0]).any(axis=0)
         for j in np.flatnonzero(~coded).tolist():
-            column = self.codes[:, entry.var_cols[j]] if by_column is None else by_column[entry.var_cols[j]]
+            column = self.codes_by_column[entry.var_cols[j]]
             coded[j] = bool((column[w[:, entry.var_rows[j]]] != head[0, j]).any())
         return coded
 
