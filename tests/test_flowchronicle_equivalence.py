@@ -109,6 +109,57 @@ def test_find_windows_equals_reference(seed):
         assert find_windows(p, codes, cols).tolist() == expect, p
 
 
+@pytest.mark.parametrize("kernels_mode", ["off", "on"])
+@pytest.mark.parametrize("seed", range(4))
+def test_find_windows_continued_from_any_prefix_equals_starting_over(seed, kernels_mode, monkeypatch):
+    monkeypatch.setenv("SECGEN_BENCH_FC_KERNELS", kernels_mode)
+    rng = np.random.default_rng(50 + seed)
+    codes = random_codes(rng, int(rng.integers(40, 120)))
+    cols = column_major(codes)
+    checked = 0
+    for _ in range(60):
+        p = random_pattern(rng)
+        expect = reference_windows(p, codes)
+        for k in range(1, p.n_rows + 1):
+            head = find_windows(p, codes, cols, upto=k)
+            assert head.tolist() == reference_windows(Pattern(p.rows[:k]), codes), (p, k)
+            got = find_windows(p, codes, cols, prefix=head.astype(np.int32))
+            assert got.dtype == np.int64 and got.tolist() == expect, (p, k)
+            checked += k < p.n_rows and len(expect) > 0
+    assert checked > 20                  # real continuations, not only empty or whole-pattern prefixes
+    with pytest.raises(ValueError, match="longer"):
+        find_windows(p, codes, cols, upto=1, prefix=np.zeros((0, 2), dtype=np.int64))
+
+
+def _codes_and_queue(rng, n: int = 150):
+    """A random coded table of ``n`` flows and the candidate queue of its empty model."""
+    codes = random_codes(rng, n)
+    return codes, CandidateQueue(MDLModel(codes, np.arange(n, dtype=np.int64) * 7))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_candidate_windows_from_cached_prefixes_equal_starting_over(seed):
+    """The queue continues a candidate from a model pattern's cached prefix; the windows are the same."""
+    rng = np.random.default_rng(70 + seed)
+    codes, queue = _codes_and_queue(rng)
+    parents = [q for q in (random_pattern(rng) for _ in range(200)) if q.n_rows >= 2][:8]
+    for q in parents:
+        queue.remember_prefixes(q, find_windows(q, codes))
+    hits = 0
+    for q in parents:
+        for i in range(q.n_rows):
+            taken = {c.col for c in q.rows[i]}
+            for col in range(codes.shape[1]):
+                if col in taken:
+                    continue
+                cand = q.with_cell(i, Cell(col, FIXED, int(rng.integers(0, 3))))
+                hits += i >= 2 and queue._prefixes.get(cand.rows[:i]) is not None
+                assert queue.windows_of(cand).tolist() == reference_windows(cand, codes), cand
+        longer = q.concat(q)
+        assert queue.windows_of(longer).tolist() == reference_windows(longer, codes), longer
+    assert hits > 0
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_greedy_disjoint_equals_reference_in_every_mode(seed):
     rng = np.random.default_rng(100 + seed)
@@ -123,9 +174,7 @@ def test_greedy_disjoint_equals_reference_in_every_mode(seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_candidate_bound_never_below_exact_score(seed):
     rng = np.random.default_rng(200 + seed)
-    codes = random_codes(rng, 150)
-    model = MDLModel(codes, np.arange(150, dtype=np.int64) * 7)
-    queue = CandidateQueue(model)
+    _, queue = _codes_and_queue(rng)
     for _ in range(60):
         p = random_pattern(rng)
         assert queue.bound_score(p) >= queue.exact_score(p), p
@@ -155,6 +204,12 @@ def _check_cover(cover, live: dict, n: int) -> None:
     assert np.array_equal(cover.owner >= 0, owner >= 0)
 
 
+def _check_touched(cover, before: dict) -> None:
+    """Every pattern whose kept windows changed is marked touched (the model refreshes only those)."""
+    changed = {p for p, kept in before.items() if not np.array_equal(cover.kept_mask(p), kept)}
+    assert changed <= cover.touched, changed - cover.touched
+
+
 def exercise_cover(rng: np.random.Generator, n: int = 80, steps: int = 30) -> Cover:
     """Random inserts and removals, committed or rolled back; after each one the cover must equal
     a greedy pass over the live windows from scratch. Returns the cover (for checks on its path)."""
@@ -162,10 +217,12 @@ def exercise_cover(rng: np.random.Generator, n: int = 80, steps: int = 30) -> Co
     live: dict[int, tuple] = {}
     next_pid = 0
     for _ in range(steps):
+        before = {p: cover.kept_mask(p) for p in cover.pid_gids}
         if live and rng.random() < 0.3:
             pid = int(rng.choice(sorted(live)))
             cover.begin()
             cover.remove(pid)
+            _check_touched(cover, before)
             if rng.random() < 0.5:
                 cover.commit()
                 del live[pid]
@@ -176,6 +233,8 @@ def exercise_cover(rng: np.random.Generator, n: int = 80, steps: int = 30) -> Co
             pid, next_pid = next_pid, next_pid + 1
             cover.begin()
             cover.insert(pid, w, cells, pid)
+            _check_touched(cover, before)
+            assert pid in cover.touched
             if rng.random() < 0.6:
                 cover.commit()
                 live[pid] = (w, cells)

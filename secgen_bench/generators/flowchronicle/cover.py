@@ -396,7 +396,9 @@ class Cover:
             if len(gids):
                 self._log.append(("acc", gids, old_acc))
         self._note_changed(flows)
-        self._touch(gids)
+        # only patterns whose kept set changed need a refresh: a window evicted and kept again in one
+        # sweep leaves its pattern's code lengths as they were
+        self._touch(gids[self._acc[gids] != old_acc])
 
     def _sweep_scratch(self) -> tuple:
         """All-False flags the compiled sweep uses and clears again: per window (next to its other flags)

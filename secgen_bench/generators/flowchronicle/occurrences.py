@@ -34,25 +34,37 @@ def row_fixed_mask(codes: np.ndarray, row, columns: np.ndarray | None = None) ->
     return np.ones(codes.shape[0], dtype=bool) if mask is None else mask
 
 
-def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None = None, *,
+                 upto: int | None = None, prefix: np.ndarray | None = None, flows_of=None) -> np.ndarray:
     """All occurrences as an int64 array (n_windows x n_rows) of flow positions, by start.
-    ``columns``: :func:`column_major` of ``codes`` when the caller keeps one (faster)."""
+    ``columns``: :func:`column_major` of ``codes`` when the caller keeps one (faster).
+
+    ``upto``: the occurrences of the first ``upto`` rows only. ``prefix``: the occurrences of the first
+    k rows (k = its width, as this function gives them) to continue from: an occurrence's first k flows
+    depend only on its start and those rows, so the result is the same as starting over.
+    ``flows_of(row)``: the ascending flows matching a row's FIXED cells (a caller's cache)."""
     n = codes.shape[0]
     cols = codes.T if columns is None else columns
-    first = pattern.rows[0]
-    starts = np.flatnonzero(row_fixed_mask(codes, first, cols)).astype(np.int64)
-    ids = [starts]          # flows of row r, aligned with the occurrences still open after row r
-    sels = []               # sels[r - 1]: which of row r - 1's occurrences row r continued
+    rows = pattern.rows if upto is None else pattern.rows[:upto]
+    if flows_of is None:
+        flows_of = lambda row: np.flatnonzero(row_fixed_mask(codes, row, cols)).astype(np.int64)   # noqa: E731
+    head = flows_of(rows[0])[:, None] if prefix is None else prefix
+    k = head.shape[1]
+    if k > len(rows):
+        raise ValueError(f"a prefix of {k} rows is longer than the {len(rows)} rows asked for")
     bound: dict[int, np.ndarray] = {}
-    for c in first:
-        if c.kind == SET:
-            bound[c.value] = cols[c.col][starts]
-    cur = starts
+    for r in range(k):
+        for c in rows[r]:
+            if c.kind == SET:
+                bound[c.value] = cols[c.col][head[:, r]]
+    cur = head[:, k - 1].astype(np.int64)
+    ids = []                # ids[r - k]: flows of row r, aligned with the occurrences still open after row r
+    sels = []               # sels[r - k]: which of row r - 1's occurrences row r continued
     compiled = kernels.enabled(n)
-    for row in pattern.rows[1:]:
+    for row in rows[k:]:
         if len(cur) == 0:
             break
-        cand = np.flatnonzero(row_fixed_mask(codes, row, cols)).astype(np.int64)
+        cand = flows_of(row)
         uses = [c for c in row if c.kind == USE]
         if compiled:
             cand_key, q_key, n_keys = _dense_keys(uses, cols, cand, bound, len(cur))
@@ -78,21 +90,21 @@ def find_windows(pattern: Pattern, codes: np.ndarray, columns: np.ndarray | None
                 nxt = np.zeros(len(cur), dtype=np.int64)
         sel = np.flatnonzero(ok)
         sels.append(sel)
-        bound = {k: v[sel] for k, v in bound.items()}
+        bound = {b: v[sel] for b, v in bound.items()}
         cur = nxt[sel]
         ids.append(cur)
         for c in row:
             if c.kind == SET:
                 bound[c.value] = cols[c.col][cur]
-    if len(ids) < pattern.n_rows:
-        return np.zeros((0, pattern.n_rows), dtype=np.int64)
+    if len(ids) < len(rows) - k:
+        return np.zeros((0, len(rows)), dtype=np.int64)
     # gather each row's flows of the occurrences that completed, from the last row back to the first
-    out = np.empty((len(cur), pattern.n_rows), dtype=np.int64)
+    out = np.empty((len(cur), len(rows)), dtype=np.int64)
     at = np.arange(len(cur))
-    for r in range(pattern.n_rows - 1, -1, -1):
-        out[:, r] = ids[r][at]
-        if r:
-            at = sels[r - 1][at]
+    for r in range(len(rows) - 1, k - 1, -1):
+        out[:, r] = ids[r - k][at]
+        at = sels[r - k][at]
+    out[:, :k] = head[at]
     return out
 
 

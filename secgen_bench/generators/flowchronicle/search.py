@@ -23,7 +23,11 @@ reach the top (a bound never below the exact score gives the same best
 candidate as scoring everything). A popped generation-time bound is first
 tightened from value counts (:meth:`CandidateQueue.bound_score`), which spares
 most exact scorings of placeholder extensions and concatenations; these are
-built as patterns only when popped. Ties are broken by generation order.
+built as patterns only when popped. Ties are broken by generation order. An
+exact score finds the candidate's windows from the longest cached prefix of
+its rows (the first k rows of a model pattern, whose occurrences are those of
+every pattern that starts with them), so an extension in row j or a
+concatenation does not redo the rows before it.
 """
 from __future__ import annotations
 
@@ -70,6 +74,10 @@ class CandidateQueue:
         self._mask_fn = mask_fn or (lambda row: row_fixed_mask(model.codes, row, model.codes_by_column))
         self._value_counts: dict = {}
         self._n_values = int(model.codes.max()) + 1 if model.codes.size else 1
+        self._prefixes = _BytesLRU(self.PREFIX_BYTES)     # rows[:k] of a model pattern -> their occurrences
+        self._flows = _BytesLRU(self.FLOWS_BYTES)         # a row's FIXED cells -> the flows matching them
+
+    PREFIX_BYTES, FLOWS_BYTES = 256 << 20, 128 << 20
 
     def push(self, spec, sources: tuple, value: int, exact: bool) -> None:
         if value <= 0:
@@ -97,7 +105,7 @@ class CandidateQueue:
     def exact_score(self, pattern: Pattern) -> int:
         s = self.scores.get(pattern)
         if s is None:
-            w = find_windows(pattern, self.model.codes, self.model.codes_by_column)
+            w = self.windows_of(pattern)
             s = int(len(greedy_disjoint(w, n_flows=self.model.n)) * pattern.covered_cells)
             self.scores[pattern] = s
             self.windows[pattern] = w
@@ -105,6 +113,39 @@ class CandidateQueue:
                 self.windows.popitem(last=False)
             self.n_exact += 1
         return s
+
+    def windows_of(self, pattern: Pattern) -> np.ndarray:
+        """:func:`find_windows`, continued from the longest cached prefix of the pattern's rows: most
+        candidates change a model pattern from some row on (or append to it), and their occurrences up to
+        that row are the model pattern's."""
+        rows, prefix = pattern.rows, None
+        for k in range(len(rows) - 1, 1, -1):
+            prefix = self._prefixes.get(rows[:k])
+            if prefix is not None:
+                break
+        return find_windows(pattern, self.model.codes, self.model.codes_by_column, prefix=prefix,
+                            flows_of=self.flows_of)
+
+    def remember_prefixes(self, pattern: Pattern, windows: np.ndarray) -> None:
+        """Caches the occurrences of the first 2..all rows of a model pattern (``windows``: all of them)."""
+        prev = None
+        for k in range(2, pattern.n_rows + 1):
+            key = pattern.rows[:k]
+            w = self._prefixes.get(key)
+            if w is None:
+                w = windows if k == pattern.n_rows else find_windows(
+                    pattern, self.model.codes, self.model.codes_by_column, upto=k, prefix=prev, flows_of=self.flows_of)
+                # int32 halves the cache (a cover table has under 2**25 flows)
+                w = self._prefixes.put(key, w.astype(np.int32))
+            prev = w
+
+    def flows_of(self, row) -> np.ndarray:
+        key = tuple(c for c in row if c.kind == FIXED)
+        f = self._flows.get(key)
+        if f is None:
+            mask = row_fixed_mask(self.model.codes, row, self.model.codes_by_column)
+            f = self._flows.put(key, np.flatnonzero(mask).astype(np.int64))
+        return f
 
     def _counts(self, row, col: int) -> np.ndarray:
         key = (tuple(c for c in row if c.kind == FIXED), col)
@@ -152,6 +193,30 @@ class CandidateQueue:
                 continue
             return pattern, -neg
         return None
+
+
+class _BytesLRU:
+    """A least-recently-used cache of arrays holding at most ``budget`` bytes."""
+
+    def __init__(self, budget: int):
+        self.budget, self.size = int(budget), 0
+        self.items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        a = self.items.get(key)
+        if a is not None:
+            self.items.move_to_end(key)
+        return a
+
+    def put(self, key, a: np.ndarray) -> np.ndarray:
+        if key in self.items:
+            self.size -= self.items.pop(key).nbytes
+        if a.nbytes <= self.budget:
+            self.items[key] = a
+            self.size += a.nbytes
+            while self.size > self.budget:
+                self.size -= self.items.popitem(last=False)[1].nbytes
+        return a
 
 
 def build_spec(spec, model: MDLModel) -> Pattern | None:
@@ -208,6 +273,7 @@ class GreedySearch:
     def push_extensions(self, entry: PatternEntry) -> None:
         p, codes, src = entry.pattern, self.model.codes, (entry.pid,)
         cells = p.covered_cells + 1
+        self.queue.remember_prefixes(p, entry.windows)
         n0 = int(self._mask(p.rows[0]).sum())
         for i, row in enumerate(p.rows):
             taken = {c.col for c in row}
