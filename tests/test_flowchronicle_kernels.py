@@ -21,7 +21,7 @@ from secgen_bench.generators.flowchronicle.occurrences import _dense_keys, colum
 from secgen_bench.generators.flowchronicle.pattern import USE, Cell
 from secgen_bench.generators.flowchronicle.search import GreedySearch, SearchLimits
 
-from tests.test_flowchronicle_equivalence import (IP_COLS, exercise_cover, planted_codes, random_codes,
+from tests.test_flowchronicle_equivalence import (IP_COLS, _check_cover, exercise_cover, planted_codes, random_codes,
                                                   random_pattern, reference_greedy_disjoint, reference_windows)
 from tests.test_flowchronicle_speed import chain_then_rollback
 
@@ -178,6 +178,38 @@ def test_compiled_cover_equals_full_greedy_pass_after_every_operation(seed, comp
 
 def test_compiled_cover_decides_a_chain_and_rolls_it_back(compiled):
     assert chain_then_rollback().compiled
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_cover_hands_a_flow_in_hundreds_of_windows_on(seed, compiled):
+    """A hub flow lies in 600 windows of one pattern (more than the sweep's per-flow scratch holds):
+    whenever its owner is evicted or removed the sweep must find the next window that can take it."""
+    rng = np.random.default_rng(500 + seed)
+    n, hub = 1500, 1000
+    cover = Cover(n)
+    assert cover.compiled
+    live = {}
+    spokes = np.stack([np.arange(400, hub), np.full(hub - 400, hub)], axis=1)
+    steps = [(0, spokes, 2), (1, np.stack([np.arange(n - 1), np.arange(1, n)], axis=1)[::3], 2),
+             (2, np.sort(rng.choice(np.arange(400, hub), size=40, replace=False))[:, None], 3),
+             (3, np.array([[hub - 1, hub + 1], [hub - 5, hub + 2]]), 3)]
+    for pid, windows, cells in steps:
+        for commit in (False, True):
+            cover.begin()
+            cover.insert(pid, windows, cells, pid)
+            if commit:
+                cover.commit()
+                live[pid] = (windows, cells)
+            else:
+                cover.rollback()
+            _check_cover(cover, live, n)
+    for pid in rng.permutation(sorted(live)).tolist():
+        cover.begin()
+        cover.remove(pid)
+        _check_cover(cover, {p: v for p, v in live.items() if p != pid}, n)
+        cover.rollback()
+        _check_cover(cover, live, n)
+    assert cover.usage(0) >= 1           # the hub went to a spoke window after all
 
 
 def _search(seed: int):

@@ -205,6 +205,90 @@ def _log_once(seen, i, old, log_i, log_old, n_log):
     return log_i, log_old, n_log
 
 
+@_jit(inline=True)
+def _unblocked(w, kw, wf, owner_key, n):
+    """No flow of window ``w`` (key ``kw``) is held by an earlier window."""
+    for c in range(wf.shape[1]):
+        f = wf[w, c]
+        if f == n:
+            break
+        if owner_key[f] < kw:
+            return False
+    return True
+
+
+@_jit(inline=True)
+def _queue(w, kw, queued, hk, hg, size):
+    if not queued[w]:
+        hk, hg = _room(hk, hg, size)
+        queued[w] = True
+        _heap_push(hk, hg, size, kw, w)
+        size += 1
+    return hk, hg, size
+
+
+@_jit
+def _queue_first_on_many(f, after, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, queued, alive, acc,
+                         wf, owner_key, n, hk, hg, size):
+    """:func:`_queue_first_on` for a flow with more windows than its scratch holds: the candidates in
+    key order by repeated passes over the flow's index (rare: a flow in many windows of one pattern)."""
+    last = after
+    while True:
+        best_k = _INT64_MAX
+        best_w = -1
+        for src in range(2):
+            st = ix_start if src == 0 else pend_start
+            gl = ix_gid if src == 0 else pend_gid
+            gk = ix_key if src == 0 else pend_key
+            if len(st) == 0:
+                continue
+            for t in range(st[f], st[f + 1]):
+                if last < gk[t] < best_k:
+                    best_k = gk[t]
+                    best_w = gl[t]
+        if best_w < 0:
+            return hk, hg, size
+        if alive[best_w] and not acc[best_w] and _unblocked(best_w, best_k, wf, owner_key, n):
+            return _queue(best_w, best_k, queued, hk, hg, size)
+        last = best_k
+
+
+@_jit(inline=True)
+def _queue_first_on(f, after, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, queued, alive, acc, wf,
+                    owner_key, n, hk, hg, size, cand_k, cand_w):
+    """Queues the earliest window on free flow ``f`` with a key above ``after`` that is alive, not kept
+    and not blocked by an earlier owner of another of its flows (nothing when that window is queued
+    already). Reads the flow's index once into ``cand_k``/``cand_w``, ordered by key as it goes (the
+    index holds a flow's windows in insertion order). Returns the heap."""
+    m = 0
+    for src in range(2):
+        st = ix_start if src == 0 else pend_start
+        gl = ix_gid if src == 0 else pend_gid
+        gk = ix_key if src == 0 else pend_key
+        if len(st) == 0:
+            continue
+        for t in range(st[f], st[f + 1]):
+            kt = gk[t]
+            if kt <= after:
+                continue
+            if m == len(cand_k):           # more windows than the scratch holds (rare)
+                return _queue_first_on_many(f, after, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key,
+                                            queued, alive, acc, wf, owner_key, n, hk, hg, size)
+            j = m
+            while j > 0 and cand_k[j - 1] > kt:
+                cand_k[j] = cand_k[j - 1]
+                cand_w[j] = cand_w[j - 1]
+                j -= 1
+            cand_k[j] = kt
+            cand_w[j] = gl[t]
+            m += 1
+    for j in range(m):
+        w = cand_w[j]
+        if alive[w] and not acc[w] and _unblocked(w, cand_k[j], wf, owner_key, n):
+            return _queue(w, cand_k[j], queued, hk, hg, size)
+    return hk, hg, size
+
+
 @_jit
 def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, n,
            queued, acc_seen, flow_seen):
@@ -213,7 +297,17 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
     A flow's windows are ``ix_gid[ix_start[f]:ix_start[f + 1]]`` (committed) and the same in the
     pending index of an uncommitted insert; ``ix_key`` / ``pend_key`` hold their keys. A flow freed
     by a window with key k is looked at only for windows with later keys: an earlier window was not
-    blocked by that flow before (its owner came later), so its state cannot change.
+    blocked by that flow before (its owner came later), so its state cannot change. A window's row
+    of ``wf`` holds its flows, then the padding ``n`` (:meth:`Cover.insert`): loops over a row stop
+    at the first ``n``.
+
+    Of the windows that may take a free flow, only the earliest can (it blocks the later ones on that
+    flow by taking it), so only it is queued (:func:`_queue_first_on`); when a queued window turns out
+    blocked by another flow, each of its flows that is still free queues its next window the same way.
+    A window that the full greedy pass keeps is therefore reached: the last of its blockers to be freed
+    queues the flow's earliest eligible window, and every earlier one on that flow either is kept
+    (then the greedy pass does not keep ours) or fails and hands the flow on. Queuing every window that
+    may take a freed flow, as the numpy propagation does, gives the same cover with more heap work.
 
     Returns the flows whose owner was first written here with their old owners, and the windows
     whose kept flag was first written here with their old flags (the transaction log)."""
@@ -235,6 +329,8 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
     n_acc = 0
     freed = np.empty(64, dtype=np.int64)
     freed_k = np.empty(64, dtype=np.int64)           # key of the window that freed each flow
+    cand_k = np.empty(256, dtype=np.int64)           # scratch of _queue_first_on
+    cand_w = np.empty(256, dtype=np.int64)
     while size > 0:
         k = hk[0]
         gi = hg[0]
@@ -244,10 +340,22 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
         should = alive[gi]
         if should:
             for c in range(L):
-                if owner_key[wf[gi, c]] < k:
+                f = wf[gi, c]
+                if f == n:                          # padding: only after a window's last flow
+                    break
+                if owner_key[f] < k:
                     should = False
                     break
         if should == acc[gi]:
+            if not should:                          # blocked after all: its free flows go to their next window
+                for c in range(L):
+                    f = wf[gi, c]
+                    if f == n:
+                        break
+                    if owner[f] < 0:
+                        hk, hg, size = _queue_first_on(
+                            f, k, ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, queued, alive, acc, wf,
+                            owner_key, n, hk, hg, size, cand_k, cand_w)
             continue
         n_freed = 0
         # windows to un-keep: the previous owners of gi's flows (when gi is kept), or gi itself
@@ -257,14 +365,16 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
             elif wf[gi, li] < n:
                 lo = owner[wf[gi, li]]
             else:
-                continue
+                break
             if lo < 0 or lo == gi and should or not acc[lo]:
                 continue
             acc_log_g, acc_log_v, n_acc = _log_once(acc_seen, lo, acc[lo], acc_log_g, acc_log_v, n_acc)
             acc[lo] = False
             for c in range(L):
                 f = wf[lo, c]
-                if f < n and owner[f] == lo:
+                if f == n:
+                    break
+                if owner[f] == lo:
                     own_log_f, own_log_o, n_own = _log_once(flow_seen, f, owner[f], own_log_f, own_log_o, n_own)
                     owner[f] = -1
                     owner_key[f] = INT_MAX
@@ -277,39 +387,19 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
             acc[gi] = True
             for c in range(L):
                 f = wf[gi, c]
-                if f < n:
-                    own_log_f, own_log_o, n_own = _log_once(flow_seen, f, owner[f], own_log_f, own_log_o, n_own)
-                    owner[f] = gi
-                    owner_key[f] = k
-        # windows on the flows that stay free may now be kept: alive, not kept, not blocked
+                if f == n:
+                    break
+                own_log_f, own_log_o, n_own = _log_once(flow_seen, f, owner[f], own_log_f, own_log_o, n_own)
+                owner[f] = gi
+                owner_key[f] = k
+        # on each flow that stays free, the earliest window that may now be kept
         for fi in range(n_freed):
             f = freed[fi]
             if owner[f] >= 0:
                 continue
-            kd = freed_k[fi]
-            for src in range(2):
-                st = ix_start if src == 0 else pend_start
-                gl = ix_gid if src == 0 else pend_gid
-                gk = ix_key if src == 0 else pend_key
-                if len(st) == 0:
-                    continue
-                for t in range(st[f], st[f + 1]):
-                    if gk[t] <= kd:
-                        continue
-                    w = gl[t]
-                    if queued[w] or not alive[w] or acc[w]:
-                        continue
-                    kw = gk[t]                      # = key[w], read from the index (no second random read)
-                    ok = True
-                    for c in range(L):
-                        if owner_key[wf[w, c]] < kw:
-                            ok = False
-                            break
-                    if ok:
-                        hk, hg = _room(hk, hg, size)
-                        queued[w] = True
-                        _heap_push(hk, hg, size, kw, w)
-                        size += 1
+            hk, hg, size = _queue_first_on(
+                f, freed_k[fi], ix_start, ix_gid, ix_key, pend_start, pend_gid, pend_key, queued, alive, acc, wf,
+                owner_key, n, hk, hg, size, cand_k, cand_w)
     for i in range(n_own):
         flow_seen[own_log_f[i]] = False
     for i in range(n_acc):
