@@ -210,7 +210,7 @@ def _unblocked(w, kw, wf, owner_key, n):
     """No flow of window ``w`` (key ``kw``) is held by an earlier window."""
     for c in range(wf.shape[1]):
         f = wf[w, c]
-        if f == n:
+        if f == n:                                  # padding: only after a window's last flow
             break
         if owner_key[f] < kw:
             return False
@@ -337,15 +337,7 @@ def _sweep(dirty, key, wf, alive, acc, owner, owner_key, ix_start, ix_gid, ix_ke
         _heap_pop(hk, hg, size)
         size -= 1
         queued[gi] = False
-        should = alive[gi]
-        if should:
-            for c in range(L):
-                f = wf[gi, c]
-                if f == n:                          # padding: only after a window's last flow
-                    break
-                if owner_key[f] < k:
-                    should = False
-                    break
+        should = alive[gi] and _unblocked(gi, k, wf, owner_key, n)
         if should == acc[gi]:
             if not should:                          # blocked after all: its free flows go to their next window
                 for c in range(L):

@@ -143,8 +143,7 @@ class CandidateQueue:
         key = tuple(c for c in row if c.kind == FIXED)
         f = self._flows.get(key)
         if f is None:
-            mask = row_fixed_mask(self.model.codes, row, self.model.codes_by_column)
-            f = self._flows.put(key, np.flatnonzero(mask).astype(np.int64))
+            f = self._flows.put(key, np.flatnonzero(self._mask_fn(row)).astype(np.int64))
         return f
 
     def _counts(self, row, col: int) -> np.ndarray:
